@@ -1,0 +1,41 @@
+# Sales & Marketing Alignment (crm_alignment): one-command run and test.
+# Everything built (virtualenv, cached Odoo, filestore, logs) lives outside
+# the repository, in ~/.cache/crm_alignment (CRM_ALIGNMENT_CACHE overrides).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+TOOLS := tools
+
+.PHONY: help run stop test lint format doctor pot bench clean distclean
+
+help: ## list the commands
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+run: ## set up what is missing and serve the demo database at http://localhost:8069 (admin/admin)
+	@$(TOOLS)/run.sh
+
+stop: ## stop the server started by make run
+	@$(TOOLS)/run.sh stop
+
+test: ## install the addon in a throwaway database and run all its tests and tours
+	@$(TOOLS)/test.sh
+
+lint: ## ruff check, ruff format --check, pylint-odoo
+	@$(TOOLS)/lint.sh
+
+format: ## apply ruff's fixes and formatting
+	@$(TOOLS)/lint.sh --fix
+
+doctor: ## show what was found; fails if make test cannot run here
+	@$(TOOLS)/doctor.sh
+
+pot: ## regenerate i18n/crm_alignment.pot from a fresh install
+	@$(TOOLS)/pot.sh
+
+bench: ## time the addon against plain crm (BENCH_N=10000 leads by default)
+	@$(TOOLS)/bench.sh
+
+clean: ## stop the server, drop the demo database and leftover test databases
+	@$(TOOLS)/run.sh clean
+
+distclean: clean ## also remove the virtualenv (the cached Odoo source is kept)
+	@$(TOOLS)/run.sh distclean

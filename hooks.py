@@ -1,0 +1,36 @@
+from odoo import SUPERUSER_ID
+from odoo.tools import SQL
+
+
+def post_init_hook(env):
+    """Classify the leads that exist before install by rule, in one statement.
+
+    Opportunities and assigned leads are already sales' business (accepted,
+    sourced by sales); unassigned leads are raw marketing leads, owned by the
+    internal user who entered them.
+    """
+    env["crm.lead"].flush_model()
+    env.cr.execute(
+        SQL(
+            """
+            UPDATE crm_lead lead
+               SET lifecycle_stage = CASE WHEN is_sales THEN 'accepted' ELSE 'new' END,
+                   sourced_by = CASE WHEN is_sales THEN 'sales' ELSE 'marketing' END,
+                   marketing_user_id = CASE
+                       WHEN is_sales THEN NULL ELSE internal_creator END
+              FROM (
+                  SELECT l.id,
+                         (l.type = 'opportunity' OR l.user_id IS NOT NULL) AS is_sales,
+                         CASE WHEN u.share IS FALSE AND u.id != %(superuser)s
+                              THEN u.id END AS internal_creator
+                    FROM crm_lead l
+               LEFT JOIN res_users u ON u.id = l.create_uid
+              ) src
+             WHERE src.id = lead.id
+            """,
+            superuser=SUPERUSER_ID,
+        )
+    )
+    env["crm.lead"].invalidate_model(
+        ["lifecycle_stage", "sourced_by", "marketing_user_id"]
+    )

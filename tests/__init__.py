@@ -1,0 +1,5 @@
+from . import test_access
+from . import test_handoff
+from . import test_lifecycle
+from . import test_performance
+from . import test_tour

@@ -1,0 +1,113 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from odoo.addons.crm_alignment.hooks import post_init_hook
+
+from .common import AlignmentCase
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycle(AlignmentCase):
+    def test_marketing_lead_starts_new_without_salesperson(self):
+        lead = self.create_marketing_leads()
+        self.assertEqual(lead.lifecycle_stage, "new")
+        self.assertEqual(lead.sourced_by, "marketing")
+        self.assertEqual(lead.marketing_user_id, self.marketer)
+        self.assertFalse(lead.user_id, "a marketer is not the lead's salesperson")
+
+    def test_marketing_lead_form_leaves_salesperson_empty(self):
+        form = Form(self.env["crm.lead"].with_user(self.marketer))
+        form.name = "Webinar attendee"
+        lead = form.save()
+        self.assertFalse(lead.user_id)
+        self.assertEqual(lead.lifecycle_stage, "new")
+
+    def test_salesperson_lead_starts_accepted(self):
+        lead = self.env["crm.lead"].with_user(self.salesman).create({"name": "Cold call"})
+        self.assertEqual(lead.lifecycle_stage, "accepted")
+        self.assertEqual(lead.sourced_by, "sales")
+        self.assertEqual(lead.user_id, self.salesman)
+        self.assertFalse(lead.marketing_user_id)
+
+    def test_import_and_gateway_leads_are_marketing_sourced(self):
+        Lead = self.env["crm.lead"].with_user(self.salesman)
+        imported = Lead.with_context(import_file=True).create({"name": "Trade show"})
+        self.assertEqual(
+            (imported.lifecycle_stage, imported.sourced_by), ("new", "marketing")
+        )
+        gateway = Lead.message_new(
+            {"subject": "Pricing request", "from": "buyer@prospect.example"}
+        )
+        self.assertEqual(
+            (gateway.lifecycle_stage, gateway.sourced_by), ("new", "marketing")
+        )
+
+    def test_nurture_and_sales_ready_transitions(self):
+        lead = self.create_marketing_leads().with_user(self.marketer)
+        self.assertIs(lead.action_start_nurture(), True)
+        self.assertEqual(lead.lifecycle_stage, "nurture")
+        self.assertIs(lead.action_mark_sales_ready(), True)
+        self.assertEqual(lead.lifecycle_stage, "sales_ready")
+        lead.action_start_nurture()
+        self.assertEqual(lead.lifecycle_stage, "nurture", "back to nurture")
+
+    def test_illegal_transitions_raise_and_change_nothing(self):
+        lead = self.create_marketing_leads().with_user(self.marketer)
+        with self.assertRaisesRegex(UserError, "cannot move to Accepted"):
+            lead.with_user(self.sales_manager).action_accept()
+        self.assertEqual(lead.lifecycle_stage, "new")
+        accepted = self.env["crm.lead"].with_user(self.salesman).create({"name": "Own"})
+        with self.assertRaisesRegex(UserError, "cannot move to Sales-Ready"):
+            accepted.action_mark_sales_ready()
+        with self.assertRaisesRegex(UserError, "cannot move to Nurturing"):
+            accepted.action_start_nurture()
+        with self.assertRaisesRegex(UserError, "cannot move to Handed Off"):
+            accepted.handoff_to_sales(user_id=self.salesman.id)
+        self.assertEqual(accepted.lifecycle_stage, "accepted")
+        self.assertFalse(accepted.handoff_ids)
+
+    def test_stage_cannot_be_written_directly(self):
+        lead = self.create_marketing_leads()
+        with self.assertRaisesRegex(UserError, "changes only through its actions"):
+            lead.with_user(self.sales_manager).write({"lifecycle_stage": "accepted"})
+        self.assertEqual(lead.lifecycle_stage, "new")
+
+    def test_sourced_by_is_corrected_by_managers_only(self):
+        lead = self.create_marketing_leads()
+        with self.assertRaises(AccessError):
+            lead.with_user(self.marketer).write({"sourced_by": "sales"})
+        with self.assertRaises(AccessError):
+            lead.with_user(self.salesman).write({"sourced_by": "sales"})
+        lead.with_user(self.sales_manager).write({"sourced_by": "sales"})
+        self.assertEqual(lead.sourced_by, "sales")
+        lead.with_user(self.marketing_manager).write({"sourced_by": "marketing"})
+        self.assertEqual(lead.sourced_by, "marketing")
+
+    def test_post_init_hook_classifies_existing_leads_by_rule(self):
+        Lead = self.env["crm.lead"]
+        opportunity = Lead.create(
+            {"name": "Old deal", "type": "opportunity", "user_id": self.salesman.id}
+        )
+        assigned = Lead.create(
+            {"name": "Old assigned", "type": "lead", "user_id": self.salesman.id}
+        )
+        unassigned = Lead.with_user(self.salesman).create(
+            {"name": "Old unassigned", "type": "lead", "user_id": False}
+        )
+        # Pretend they predate the module: scramble what it set.
+        self.env.cr.execute(
+            "UPDATE crm_lead SET lifecycle_stage = 'nurture', sourced_by = 'sales',"
+            " marketing_user_id = NULL WHERE id IN %s",
+            [(opportunity | assigned | unassigned)._ids],
+        )
+        post_init_hook(self.env)
+        self.assertEqual(
+            (opportunity.lifecycle_stage, opportunity.sourced_by), ("accepted", "sales")
+        )
+        self.assertEqual(
+            (assigned.lifecycle_stage, assigned.sourced_by), ("accepted", "sales")
+        )
+        self.assertEqual(
+            (unassigned.lifecycle_stage, unassigned.sourced_by), ("new", "marketing")
+        )
+        self.assertEqual(unassigned.marketing_user_id, self.salesman)

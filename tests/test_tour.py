@@ -1,0 +1,42 @@
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.mail.tests.common import mail_new_test_user
+
+
+@tagged("post_install", "-at_install")
+class TestHandoffTour(HttpCase):
+    def test_marketing_hands_off_and_sales_accepts(self):
+        marketer = mail_new_test_user(
+            self.env,
+            login="tour_marketer",
+            name="Tour Marketer",
+            groups="base.group_user,crm_alignment.group_marketing_user",
+        )
+        salesman = mail_new_test_user(
+            self.env,
+            login="tour_salesman",
+            name="Tour Salesman",
+            groups="base.group_user,sales_team.group_sale_salesman",
+        )
+        self.env["crm.team"].create(
+            {"name": "Tour Team", "member_ids": [(6, 0, salesman.ids)]}
+        )
+        lead = (
+            self.env["crm.lead"]
+            .with_user(marketer)
+            .create({"name": "Tour Webinar Lead", "type": "lead"})
+        )
+        self.start_tour(
+            f"/odoo/action-crm_alignment.crm_lead_action_marketing/{lead.id}",
+            "crm_alignment_handoff_tour",
+            login="tour_marketer",
+        )
+        self.assertEqual(lead.lifecycle_stage, "handed_off")
+        self.assertEqual(lead.user_id, salesman)
+        self.assertEqual(lead.handoff_ids.note, "Asked for a demo")
+        self.start_tour(
+            f"/odoo/action-crm_alignment.crm_lead_action_waiting_on_sales/{lead.id}",
+            "crm_alignment_accept_tour",
+            login="tour_salesman",
+        )
+        self.assertEqual(lead.lifecycle_stage, "accepted")
