@@ -1,3 +1,1 @@
-from . import crm_lead_handoff
-from . import crm_lead
-from . import crm_team
+from . import crm_lead, crm_lead_handoff, crm_team

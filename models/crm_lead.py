@@ -162,7 +162,11 @@ class CrmLead(models.Model):
                         leads=", ".join(changed.mapped("display_name")),
                     )
                 )
-        if "sourced_by" in vals and not self.env.su and not self._alignment_is_manager():
+        if (
+            "sourced_by" in vals
+            and not self.env.su
+            and not self._alignment_is_manager()
+        ):
             raise AccessError(
                 self.env._(
                     "Only sales and marketing managers may change who sourced a lead."
@@ -179,10 +183,11 @@ class CrmLead(models.Model):
 
     def _merge_dependences(self, opportunities):
         # The surviving lead inherits the journey of the merged ones.
-        super()._merge_dependences(opportunities)
+        result = super()._merge_dependences(opportunities)
         self.env["crm.lead.handoff"].sudo().search(
             [("lead_id", "in", opportunities.ids)]
         ).write({"lead_id": self.id})
+        return result
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -266,12 +271,17 @@ class CrmLead(models.Model):
         result = super().convert_opportunity(
             partner, user_ids=user_ids, team_id=team_id
         )
+        automatic = self.env.context.get(AUTO_ASSIGN_KEY) or self.env.su
+        taken_by_salesperson = not automatic and not self._alignment_is_marketing_user()
+        if taken_by_salesperson:
+            unassigned = to_hand_off.filtered(lambda lead: not lead.user_id)
+            if unassigned:
+                unassigned.write({"user_id": self.env.uid})
         if to_hand_off:
             to_hand_off._alignment_log_handoff(
                 note=self.env._("Converted to an opportunity.")
             )
-        automatic = self.env.context.get(AUTO_ASSIGN_KEY) or self.env.su
-        if not automatic and not self._alignment_is_marketing_user():
+        if taken_by_salesperson:
             waiting = self.filtered(lambda lead: lead.lifecycle_stage == "handed_off")
             waiting._alignment_accept(note=self.env._("Accepted by conversion."))
         return result
@@ -284,9 +294,7 @@ class CrmLead(models.Model):
             to_hand_off = self.filtered(
                 lambda lead: lead.lifecycle_stage == "sales_ready"
             )
-        result = super()._handle_salesmen_assignment(
-            user_ids=user_ids, team_id=team_id
-        )
+        result = super()._handle_salesmen_assignment(user_ids=user_ids, team_id=team_id)
         if to_hand_off:
             to_hand_off._alignment_log_handoff(
                 note=self.env._("Assigned by the lead assignment.")
@@ -310,9 +318,9 @@ class CrmLead(models.Model):
             allowed = allowed + RECYCLE_SOURCE_STAGES
         refused = self.filtered(lambda lead: lead.lifecycle_stage not in allowed)
         if refused:
-            stage_names = dict(self._fields["lifecycle_stage"]._description_selection(
-                self.env
-            ))
+            stage_names = dict(
+                self._fields["lifecycle_stage"]._description_selection(self.env)
+            )
             raise UserError(
                 self.env._(
                     "%(leads)s cannot move to %(target)s: only leads in %(allowed)s "
@@ -400,13 +408,18 @@ class CrmLead(models.Model):
 
     def _alignment_schedule_followup(self, note):
         activity_type = self.env.ref(
-            "crm_alignment.mail_activity_type_handoff_followup", raise_if_not_found=False
+            "crm_alignment.mail_activity_type_handoff_followup",
+            raise_if_not_found=False,
         )
         if not activity_type:
             return
         model_id = self.env["ir.model"]._get_id(self._name)
         today = fields.Date.context_today(self)
-        self.env["mail.activity"].sudo().create(
+        # crm already notifies a salesperson of the assignment: one mail is
+        # enough, so the activity itself does not send another.
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(
             [
                 {
                     "activity_type_id": activity_type.id,
@@ -433,7 +446,10 @@ class CrmLead(models.Model):
                 ("accepted_date", "=", False),
             ]
         ).write({"accepted_date": now, "accepted_user_id": self.env.uid})
-        followups = self.env["mail.activity"].search(
+        # The acceptance is the follow-up: its activity goes, and the chatter
+        # note below records it for the whole batch at once (marking each
+        # activity done would post one message per lead).
+        self.env["mail.activity"].sudo().search(
             [
                 ("res_model", "=", self._name),
                 ("res_id", "in", self.ids),
@@ -446,14 +462,15 @@ class CrmLead(models.Model):
                     ),
                 ),
             ]
-        )
-        if followups:
-            followups.action_feedback(feedback=note or self.env._("Hand-off accepted."))
+        ).unlink()
         self._message_log_batch(
             bodies={
-                lead.id: Markup("<p>%s</p>")
-                % self.env._(
-                    "Hand-off accepted by %(user)s.", user=self.env.user.name
+                lead.id: Markup("<p>%s</p>%s")
+                % (
+                    self.env._(
+                        "Hand-off accepted by %(user)s.", user=self.env.user.name
+                    ),
+                    Markup("<p>%s</p>") % note if note else "",
                 )
                 for lead in self
             }

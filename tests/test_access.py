@@ -20,16 +20,29 @@ class TestAccess(AlignmentCase):
         self.assertTrue(
             self.marketer.has_group("sales_team.group_sale_salesman_all_leads")
         )
-        self.assertTrue(self.marketing_manager.has_group("crm_alignment.group_marketing_user"))
-        own = self.env["crm.lead"].with_user(self.other_salesman).create({"name": "Own"})
+        self.assertTrue(
+            self.marketing_manager.has_group("crm_alignment.group_marketing_user")
+        )
+        own = (
+            self.env["crm.lead"].with_user(self.other_salesman).create({"name": "Own"})
+        )
         self.assertEqual(own.with_user(self.marketer).read(["name"])[0]["name"], "Own")
 
     def test_nobody_creates_or_deletes_handoffs_by_hand(self):
-        for user in (self.marketer, self.marketing_manager, self.salesman, self.sales_manager):
+        for user in (
+            self.marketer,
+            self.marketing_manager,
+            self.salesman,
+            self.sales_manager,
+        ):
             Handoff = self.env["crm.lead.handoff"].with_user(user)
             with self.assertRaises(AccessError, msg=user.login):
                 Handoff.create(
-                    {"lead_id": self.lead.id, "direction": "to_sales", "user_id": user.id}
+                    {
+                        "lead_id": self.lead.id,
+                        "direction": "to_sales",
+                        "user_id": user.id,
+                    }
                 )
             with self.assertRaises(AccessError, msg=user.login):
                 self.handoff.with_user(user).unlink()
@@ -45,8 +58,10 @@ class TestAccess(AlignmentCase):
     def test_salesperson_sees_handoffs_of_own_leads_only(self):
         other = self.env["crm.lead"].with_user(self.marketer).create({"name": "Other"})
         other.with_user(self.marketer).handoff_to_sales(user_id=self.other_salesman.id)
-        visible = self.env["crm.lead.handoff"].with_user(self.salesman).search(
-            [("lead_id", "in", (self.lead | other).ids)]
+        visible = (
+            self.env["crm.lead.handoff"]
+            .with_user(self.salesman)
+            .search([("lead_id", "in", (self.lead | other).ids)])
         )
         self.assertEqual(visible, self.handoff)
         with self.assertRaises(AccessError):
@@ -57,10 +72,14 @@ class TestAccess(AlignmentCase):
         foreign = self.env["crm.lead"].create(
             {"name": "Foreign", "company_id": company.id, "type": "lead"}
         )
-        foreign.handoff_to_sales(team_id=self.env["crm.team"].create(
-            {"name": "Foreign team", "company_id": company.id}
-        ).id)
-        visible = self.env["crm.lead.handoff"].with_user(self.sales_manager).search(
-            [("lead_id", "=", foreign.id)]
+        foreign.handoff_to_sales(
+            team_id=self.env["crm.team"]
+            .create({"name": "Foreign team", "company_id": company.id})
+            .id
+        )
+        visible = (
+            self.env["crm.lead.handoff"]
+            .with_user(self.sales_manager)
+            .search([("lead_id", "=", foreign.id)])
         )
         self.assertFalse(visible)

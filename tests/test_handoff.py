@@ -50,15 +50,19 @@ class TestHandoff(AlignmentCase):
 
     def test_handoff_batch_is_all_or_nothing_and_names_refused_leads(self):
         ready = self.create_marketing_leads(2)
-        accepted = self.env["crm.lead"].with_user(self.salesman).create(
-            {"name": "Already accepted deal"}
+        accepted = (
+            self.env["crm.lead"]
+            .with_user(self.salesman)
+            .create({"name": "Already accepted deal"})
         )
         batch = (ready | accepted).with_user(self.marketer)
         with self.assertRaisesRegex(UserError, "Already accepted deal"):
             batch.handoff_to_sales(user_id=self.salesman.id)
         self.assertEqual(set(ready.mapped("lifecycle_stage")), {"new"})
         self.assertFalse(ready.mapped("user_id"))
-        self.assertFalse(self.env["crm.lead.handoff"].search([("lead_id", "in", ready.ids)]))
+        self.assertFalse(
+            self.env["crm.lead.handoff"].search([("lead_id", "in", ready.ids)])
+        )
 
     def test_handoff_without_salesperson_or_team_is_refused(self):
         lead = self.create_marketing_leads()
@@ -73,7 +77,7 @@ class TestHandoff(AlignmentCase):
         wizard_form = Form(
             self.env["crm.lead.handoff.wizard"]
             .with_user(self.marketer)
-            .with_context(action["context"])
+            .with_context(**action["context"])
         )
         wizard_form.user_id = self.other_salesman
         self.assertEqual(wizard_form.team_id, self.other_team)
@@ -128,10 +132,13 @@ class TestHandoff(AlignmentCase):
         wizard = Form(
             self.env["crm.lead2opportunity.partner"]
             .with_user(self.salesman)
-            .with_context(active_model="crm.lead", active_id=lead.id, active_ids=lead.ids)
+            .with_context(
+                active_model="crm.lead", active_id=lead.id, active_ids=lead.ids
+            )
         )
         wizard.name = "convert"
         wizard.action = "nothing"
+        wizard.user_id = self.salesman
         wizard.save().action_apply()
         self.assertEqual(lead.type, "opportunity")
         self.assertEqual(lead.lifecycle_stage, "accepted")
@@ -145,8 +152,10 @@ class TestHandoff(AlignmentCase):
             user_id=self.salesman.id
         )
         journey = (first | second).handoff_ids
-        merged = (first | second).with_user(self.sales_manager)._merge_opportunity(
-            auto_unlink=True
+        merged = (
+            (first | second)
+            .with_user(self.sales_manager)
+            ._merge_opportunity(auto_unlink=True)
         )
         self.assertEqual(len(journey.exists()), 2)
         self.assertEqual(journey.lead_id, merged)
@@ -160,7 +169,8 @@ class TestHandoff(AlignmentCase):
         ready.with_user(self.marketer).action_mark_sales_ready()
         # crm only allocates leads older than its bundle delay
         self.env.cr.execute(
-            "UPDATE crm_lead SET create_date = now() - interval '2 hours' WHERE id IN %s",
+            "UPDATE crm_lead SET create_date = now() - interval '2 hours'"
+            " WHERE id IN %s",
             [(new | ready)._ids],
         )
         self.team._action_assign_leads(creation_delta_days=0)

@@ -23,7 +23,9 @@ class TestLifecycle(AlignmentCase):
         self.assertEqual(lead.lifecycle_stage, "new")
 
     def test_salesperson_lead_starts_accepted(self):
-        lead = self.env["crm.lead"].with_user(self.salesman).create({"name": "Cold call"})
+        lead = (
+            self.env["crm.lead"].with_user(self.salesman).create({"name": "Cold call"})
+        )
         self.assertEqual(lead.lifecycle_stage, "accepted")
         self.assertEqual(lead.sourced_by, "sales")
         self.assertEqual(lead.user_id, self.salesman)

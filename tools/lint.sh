@@ -4,7 +4,8 @@ source "$(dirname "$0")/lib.sh"
 ensure_venv
 cd "$REPO_DIR"
 if [ "${1:-}" = "--fix" ]; then
-    "$VENV/bin/ruff" check --fix .
+    "$VENV/bin/ruff" format .
+    "$VENV/bin/ruff" check --fix . || true
     "$VENV/bin/ruff" format .
     exit 0
 fi

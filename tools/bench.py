@@ -1,0 +1,247 @@
+"""make bench: the cost of crm_alignment next to plain crm, on the same data.
+
+Run by tools/bench.sh with the virtualenv's Python:
+    bench.py --base DB --addon DB --n N --addons-path P --data-dir D
+Both databases exist already (crm only, crm_alignment); this script fills them
+with the same synthetic data (fixed seed) and prints one table.
+"""
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import time
+
+import odoo
+from odoo import api, sql_db
+from odoo.modules.registry import Registry
+
+SEED = 20261123
+BATCH = 1000
+PAGE = 80  # leads on one kanban / list page
+NOT_BUILT = "feature not built yet"
+
+
+class Measure:
+    """Wall time (median over runs) and SQL queries of one operation."""
+
+    def __init__(self, runs):
+        self.runs = runs
+
+    def __call__(self, env, func, rollback=True, runs=None):
+        times, queries = [], []
+        for _ in range(runs or self.runs):
+            env.invalidate_all()
+            before, start = sql_db.sql_counter, time.perf_counter()
+            func(env)
+            env.flush_all()
+            times.append(time.perf_counter() - start)
+            queries.append(sql_db.sql_counter - before)
+            if rollback:
+                env.cr.rollback()
+                env.invalidate_all()
+        return statistics.median(times), int(statistics.median(queries))
+
+
+def fixtures(env, n):
+    """Users, teams, sources and partners; the same in both databases."""
+    rng = random.Random(SEED)
+    group_ids = [
+        env.ref("base.group_user").id,
+        env.ref("sales_team.group_sale_salesman_all_leads").id,
+    ]
+    users = env["res.users"].create(
+        [
+            {
+                "name": f"Bench Seller {index}",
+                "login": f"bench_seller_{index}",
+                "email": f"seller{index}@bench.example.com",
+                "groups_id": [(6, 0, group_ids)],
+            }
+            for index in range(20)
+        ]
+    )
+    teams = env["crm.team"].create(
+        [
+            {
+                "name": f"Bench Team {index}",
+                "user_id": users[index].id,
+                "member_ids": [(6, 0, users[index * 4 : index * 4 + 4].ids)],
+            }
+            for index in range(5)
+        ]
+    )
+    sources = env["utm.source"].create([{"name": f"Bench source {i}"} for i in range(10)])
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"Bench Company {index}",
+                "is_company": True,
+                "email": f"info@company{index}.example.com",
+            }
+            for index in range(max(n // 10, 1))
+        ]
+    )
+    env.cr.commit()
+    return rng, users, teams, sources, partners
+
+
+def lead_values(rng, n, teams, sources, partners):
+    return [
+        {
+            "name": f"Bench lead {index}",
+            "type": "lead",
+            "partner_id": partners[rng.randrange(len(partners))].id,
+            "email_from": f"contact{index}@company{index % 997}.example.com",
+            "source_id": sources[rng.randrange(len(sources))].id,
+            "team_id": teams[rng.randrange(len(teams))].id if index % 3 else False,
+            "user_id": False,
+            "expected_revenue": rng.choice([1000, 5000, 20000, 80000]),
+            "priority": rng.choice(["0", "1", "2"]),
+        }
+        for index in range(n)
+    ]
+
+
+def create_in_batches(vals_list):
+    def run(env):
+        Lead = env["crm.lead"].with_context(import_file=True)
+        for start in range(0, len(vals_list), BATCH):
+            Lead.create(vals_list[start : start + BATCH])
+
+    return run
+
+
+def view_fields(env, view_type):
+    arch = env["crm.lead"].get_views([(False, view_type)])["views"][view_type]["arch"]
+    from lxml import etree
+
+    names = {node.get("name") for node in etree.fromstring(arch).iter("field")}
+    spec = {}
+    for name in sorted(names):
+        field = env["crm.lead"]._fields.get(name)
+        if field is None:
+            continue
+        if field.relational:
+            spec[name] = {"fields": {"display_name": {}}}
+        else:
+            spec[name] = {}
+    return spec
+
+
+def bench_database(dbname, n, runs, with_addon):
+    rows = {}
+    measure = Measure(runs)
+    registry = Registry(dbname)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        rng, users, teams, sources, partners = fixtures(env, n)
+        vals_list = lead_values(rng, n, teams, sources, partners)
+        seller = users[1]
+        # create: N leads in batches, as an import does; the last run stays
+        rows["create"] = measure(env, create_in_batches(vals_list))
+        create_in_batches(vals_list)(env)
+        env.cr.commit()
+        leads = env["crm.lead"].search([("name", "like", "Bench lead %")])
+        rows["write"] = measure(env, lambda e: leads.with_env(e).write({"priority": "3"}))
+        for view_type in ("kanban", "list"):
+            spec = view_fields(env, view_type)
+            Lead = env["crm.lead"].with_user(seller)
+            rows[f"read {view_type}"] = measure(
+                env,
+                lambda e, spec=spec, Lead=Lead: Lead.with_env(
+                    e(user=seller.id)
+                ).web_search_read([("type", "=", "lead")], spec, limit=PAGE),
+                runs=max(runs, 5),
+            )
+        group = ["team_id", "lifecycle_stage"] if with_addon else ["team_id", "stage_id"]
+        rows["report read_group"] = measure(
+            env,
+            lambda e: e["crm.lead"].read_group(
+                [], ["expected_revenue:sum"], group, lazy=False
+            ),
+            runs=max(runs, 5),
+        )
+        if with_addon:
+            team = teams[0]
+
+            def handoff(e):
+                batch = leads.with_env(e)
+                for start in range(0, len(batch), BATCH):
+                    batch[start : start + BATCH].handoff_to_sales(team_id=team.id)
+
+            rows["hand off N"] = measure(env, handoff)
+        env.cr.rollback()
+    return rows
+
+
+def versions(dbname):
+    registry = Registry(dbname)
+    with registry.cursor() as cr:
+        cr.execute("SHOW server_version")
+        pg = cr.fetchone()[0]
+    return odoo.release.version, pg
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base", required=True)
+    parser.add_argument("--addon", required=True)
+    parser.add_argument("--n", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--addons-path", required=True)
+    parser.add_argument("--data-dir", required=True)
+    args = parser.parse_args()
+    odoo.tools.config.parse_config(
+        [
+            f"--addons-path={args.addons_path}",
+            f"--data-dir={args.data_dir}",
+            "--log-level=warn",
+            "--max-cron-threads=0",
+        ]
+    )
+    odoo_version, pg_version = versions(args.base)
+    print(
+        f"Odoo {odoo_version}, PostgreSQL {pg_version}, Python "
+        f"{platform.python_version()}, {os.cpu_count()} cores, N={args.n}, "
+        f"runs={args.runs}, seed={SEED}"
+    )
+    base = bench_database(args.base, args.n, args.runs, with_addon=False)
+    addon = bench_database(args.addon, args.n, args.runs, with_addon=True)
+    operations = [
+        ("create", f"create N leads (batches of {BATCH})"),
+        ("write", "write priority on N leads"),
+        ("read kanban", f"read pipeline kanban page ({PAGE} leads)"),
+        ("read list", f"read lead list page ({PAGE} leads)"),
+        ("report read_group", "report read_group over N"),
+        ("hand off N", "hand off N leads (to a team)"),
+        ("bant", "BANT re-score after a profile change"),
+        ("sla", "SLA cron over N ongoing SLAs"),
+        ("recycle", "recycle 1,000 leads"),
+    ]
+    header = f"{'operation':<42} {'N':>7} {'crm s':>8} {'addon s':>8} {'ratio':>6} "
+    header += f"{'crm q':>7} {'addon q':>8}"
+    print(header)
+    print("-" * len(header))
+    for key, label in operations:
+        if key not in addon:
+            print(f"{label:<42} {args.n:>7} {NOT_BUILT}")
+            continue
+        seconds, queries = addon[key]
+        if key in base:
+            base_seconds, base_queries = base[key]
+            ratio = f"{seconds / base_seconds:.2f}" if base_seconds else "-"
+            print(
+                f"{label:<42} {args.n:>7} {base_seconds:>8.3f} {seconds:>8.3f} "
+                f"{ratio:>6} {base_queries:>7} {queries:>8}"
+            )
+        else:
+            print(
+                f"{label:<42} {args.n:>7} {'-':>8} {seconds:>8.3f} {'-':>6} "
+                f"{'-':>7} {queries:>8}"
+            )
+
+
+if __name__ == "__main__":
+    main()
