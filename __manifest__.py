@@ -1,7 +1,7 @@
 {
     "name": "Sales & Marketing Alignment",
     "summary": "One shared pipeline for marketing and sales: lead lifecycle, "
-    "explicit hand-offs and their journey log",
+    "explicit hand-offs, BANT qualification",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-alignment/crm_alignment",
@@ -14,15 +14,25 @@
         "security/crm_alignment_security.xml",
         "security/ir.model.access.csv",
         "data/mail_activity_type_data.xml",
+        "data/crm_bant_option_data.xml",
+        "data/crm_bant_profile_data.xml",
+        "data/crm_lead_scoring_frequency_field_data.xml",
+        "data/ir_cron_data.xml",
         "wizards/crm_lead_handoff_wizard_views.xml",
+        "views/crm_bant_option_views.xml",
+        "views/crm_bant_profile_views.xml",
         "views/crm_lead_handoff_views.xml",
         "views/crm_lead_views.xml",
+        "views/crm_lead_bant_views.xml",
+        "views/crm_team_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
         "demo/crm_team_demo.xml",
         "demo/crm_lead_demo.xml",
+        "demo/crm_lead_bant_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -1,10 +1,29 @@
-from odoo import models
+from odoo import fields, models
 
 from .crm_lead import AUTO_ASSIGN_KEY, MARKETING_STAGES
 
 
 class CrmTeam(models.Model):
     _inherit = "crm.team"
+
+    bant_profile_id = fields.Many2one(
+        comodel_name="crm.bant.profile",
+        string="Lead Definition",
+        check_company=True,
+        tracking=True,
+        help="The BANT profile that decides when this team's leads are "
+        "sales-ready. Empty: the company's default profile.",
+    )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "bant_profile_id" in vals:
+            # The ORM re-scores the team's leads under the new definition;
+            # their lifecycle follows.
+            self.env["crm.lead"].search(
+                [("team_id", "in", self.ids)]
+            )._bant_sync_lifecycle()
+        return result
 
     def _get_lead_to_assign_domain(self):
         # Leads marketing still owns are not salespeople's to take.

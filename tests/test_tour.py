@@ -40,3 +40,27 @@ class TestHandoffTour(HttpCase):
             login="tour_salesman",
         )
         self.assertEqual(lead.lifecycle_stage, "accepted")
+
+    def test_marketing_qualifies_a_lead_with_bant(self):
+        marketer = mail_new_test_user(
+            self.env,
+            login="tour_bant_marketer",
+            name="Tour BANT Marketer",
+            groups="base.group_user,crm_alignment.group_marketing_user",
+        )
+        self.env.company.bant_profile_id = self.env.ref(
+            "crm_alignment.crm_bant_profile_transactional"
+        )
+        lead = (
+            self.env["crm.lead"]
+            .with_user(marketer)
+            .create({"name": "Tour BANT Lead", "type": "lead"})
+        )
+        self.start_tour(
+            f"/odoo/action-crm_alignment.crm_lead_action_marketing/{lead.id}",
+            "crm_alignment_bant_tour",
+            login="tour_bant_marketer",
+        )
+        # (30 * 100 + 30 * 100) / 100 under Transactional (threshold 50)
+        self.assertEqual(lead.bant_score, 60)
+        self.assertEqual(lead.lifecycle_stage, "sales_ready")

@@ -72,7 +72,9 @@ def fixtures(env, n):
             for index in range(5)
         ]
     )
-    sources = env["utm.source"].create([{"name": f"Bench source {i}"} for i in range(10)])
+    sources = env["utm.source"].create(
+        [{"name": f"Bench source {i}"} for i in range(10)]
+    )
     partners = env["res.partner"].create(
         [
             {
@@ -144,7 +146,9 @@ def bench_database(dbname, n, runs, with_addon):
         create_in_batches(vals_list)(env)
         env.cr.commit()
         leads = env["crm.lead"].search([("name", "like", "Bench lead %")])
-        rows["write"] = measure(env, lambda e: leads.with_env(e).write({"priority": "3"}))
+        rows["write"] = measure(
+            env, lambda e: leads.with_env(e).write({"priority": "3"})
+        )
         for view_type in ("kanban", "list"):
             spec = view_fields(env, view_type)
             Lead = env["crm.lead"].with_user(seller)
@@ -155,7 +159,9 @@ def bench_database(dbname, n, runs, with_addon):
                 ).web_search_read([("type", "=", "lead")], spec, limit=PAGE),
                 runs=max(runs, 5),
             )
-        group = ["team_id", "lifecycle_stage"] if with_addon else ["team_id", "stage_id"]
+        group = (
+            ["team_id", "lifecycle_stage"] if with_addon else ["team_id", "stage_id"]
+        )
         rows["report read_group"] = measure(
             env,
             lambda e: e["crm.lead"].read_group(

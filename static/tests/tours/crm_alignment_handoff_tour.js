@@ -56,3 +56,43 @@ registry.category("web_tour.tours").add("crm_alignment_accept_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_alignment_bant_tour", {
+    steps: () => [
+        {
+            content: "Open the qualification of the lead",
+            trigger: ".o_notebook a:contains('Qualification')",
+            run: "click",
+        },
+        {
+            content: "The prospect's need is critical",
+            trigger: ".o_field_widget[name='bant_need_id'] input",
+            run: "edit Critical",
+        },
+        {
+            trigger: ".ui-autocomplete a:contains('Critical')",
+            run: "click",
+        },
+        {
+            content: "and they buy within three months",
+            trigger: ".o_field_widget[name='bant_timeframe_id'] input",
+            run: "edit Under 3",
+        },
+        {
+            trigger: ".ui-autocomplete a:contains('Under 3 months')",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "The score explains itself",
+            trigger: ".o_field_widget[name='bant_explanation']:contains('Sales-ready under')",
+        },
+        {
+            content: "and the lead is sales-ready",
+            trigger: ".o_field_widget[name='lifecycle_stage'] button[data-value='sales_ready'].o_arrow_button_current",
+        },
+    ],
+});

@@ -1,0 +1,29 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    bant_profile_id = fields.Many2one(
+        comodel_name="crm.bant.profile",
+        string="Default Lead Definition",
+        domain="[('company_id', 'in', (id, False))]",
+        help="BANT profile of the leads whose sales team has none.",
+    )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "bant_profile_id" in vals:
+            # Leads without a company follow the default of the company that
+            # changes it: no field dependency reaches them, so say it.
+            leads = self.env["crm.lead"].search(
+                [
+                    "|",
+                    ("team_id", "=", False),
+                    ("team_id.bant_profile_id", "=", False),
+                    ("company_id", "in", self.ids + [False]),
+                ]
+            )
+            leads.modified(["company_id"])
+            leads._bant_sync_lifecycle()
+        return result

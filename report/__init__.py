@@ -1,0 +1,1 @@
+from . import crm_bant_calibration_report
