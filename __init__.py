@@ -1,2 +1,4 @@
-from . import models, report, wizards
+from . import models
+from . import report
+from . import wizards
 from .hooks import post_init_hook

@@ -1,10 +1,10 @@
-from . import (
-    crm_bant_option,
-    crm_bant_profile,
-    crm_lead,
-    crm_lead_bant,
-    crm_lead_handoff,
-    crm_team,
-    res_company,
-    res_config_settings,
-)
+from . import crm_bant_option
+from . import crm_bant_profile
+from . import crm_recycle_reason
+from . import crm_lead_handoff
+from . import crm_lead
+from . import crm_lead_bant
+from . import crm_lead_recycling
+from . import crm_team
+from . import res_company
+from . import res_config_settings

@@ -28,7 +28,8 @@ RECYCLE_SOURCE_STAGES = ("handed_off", "accepted")
 # Context keys
 LIFECYCLE_WRITE_KEY = "crm_alignment_lifecycle_write"
 AUTO_ASSIGN_KEY = "crm_alignment_auto_assign"
-RECYCLE_KEY = "crm_alignment_recycle"
+# Recycling resets answers without letting BANT send the lead straight back.
+SKIP_BANT_SYNC_KEY = "crm_alignment_skip_bant_sync"
 
 
 class CrmLead(models.Model):
@@ -385,6 +386,7 @@ class CrmLead(models.Model):
                     "to_user_id": (lead.user_id or lead.team_id.user_id).id,
                     "team_id": lead.team_id.id,
                     "note": note or False,
+                    "bant_score": lead.bant_score,
                 }
                 for lead in self
             ]

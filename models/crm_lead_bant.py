@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from .crm_bant_option import BANT_CRITERIA
+from .crm_lead import SKIP_BANT_SYNC_KEY
 
 BANT_ANSWER_FIELDS = [f"bant_{criterion}_id" for criterion, _label in BANT_CRITERIA]
 SCORE_BANDS = [
@@ -182,7 +183,9 @@ class CrmLead(models.Model):
                 vals[f"bant_{criterion}_date"] = now if vals[name] else False
                 vals[f"bant_{criterion}_stale"] = False
         result = super().write(vals)
-        if answered or {"team_id", "company_id"} & set(vals):
+        if (answered or {"team_id", "company_id"} & set(vals)) and not (
+            self.env.context.get(SKIP_BANT_SYNC_KEY)
+        ):
             self._bant_sync_lifecycle()
         return result
 

@@ -49,6 +49,29 @@ class CrmLeadHandoff(models.Model):
     )
     team_id = fields.Many2one(comodel_name="crm.team", string="Sales Team")
     note = fields.Text()
+    reason_id = fields.Many2one(
+        comodel_name="crm.recycle.reason",
+        string="Recycle Reason",
+        index="btree_not_null",
+        help="Why sales sent the lead back to marketing.",
+    )
+    bant_score = fields.Integer(
+        string="BANT Score Then",
+        aggregator="avg",
+        help="The lead's score at the hand-off.",
+    )
+    bant_snapshot = fields.Text(
+        string="BANT Answers Then", help="The lead's BANT answers at the hand-off."
+    )
+    source_id = fields.Many2one(
+        comodel_name="utm.source", related="lead_id.source_id", store=True
+    )
+    campaign_id = fields.Many2one(
+        comodel_name="utm.campaign", related="lead_id.campaign_id", store=True
+    )
+    lead_sourced_by = fields.Selection(
+        related="lead_id.sourced_by", string="Sourced By", store=True
+    )
     accepted_date = fields.Datetime(
         readonly=True, help="When sales accepted this hand-off."
     )

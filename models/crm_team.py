@@ -15,6 +15,15 @@ class CrmTeam(models.Model):
         "sales-ready. Empty: the company's default profile.",
     )
 
+    marketing_user_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Marketing Owner",
+        domain="[('share', '=', False)]",
+        check_company=True,
+        help="Who nurtures the leads this team sends back to marketing, when "
+        "they have no marketing owner.",
+    )
+
     def write(self, vals):
         result = super().write(vals)
         if "bant_profile_id" in vals:

@@ -1,8 +1,7 @@
-from . import (
-    test_access,
-    test_bant,
-    test_handoff,
-    test_lifecycle,
-    test_performance,
-    test_tour,
-)
+from . import test_access
+from . import test_bant
+from . import test_handoff
+from . import test_lifecycle
+from . import test_performance
+from . import test_recycle
+from . import test_tour

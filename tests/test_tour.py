@@ -64,3 +64,32 @@ class TestHandoffTour(HttpCase):
         # (30 * 100 + 30 * 100) / 100 under Transactional (threshold 50)
         self.assertEqual(lead.bant_score, 60)
         self.assertEqual(lead.lifecycle_stage, "sales_ready")
+
+    def test_sales_recycles_a_lead_to_nurture(self):
+        marketer = mail_new_test_user(
+            self.env,
+            login="tour_rc_marketer",
+            name="Tour Recycle Marketer",
+            groups="base.group_user,crm_alignment.group_marketing_user",
+        )
+        salesman = mail_new_test_user(
+            self.env,
+            login="tour_rc_salesman",
+            name="Tour Recycle Salesman",
+            groups="base.group_user,sales_team.group_sale_salesman",
+        )
+        lead = (
+            self.env["crm.lead"]
+            .with_user(marketer)
+            .create({"name": "Tour Recycle Lead", "type": "lead"})
+        )
+        lead.with_user(marketer).handoff_to_sales(user_id=salesman.id)
+        self.start_tour(
+            f"/odoo/crm/{lead.id}",
+            "crm_alignment_recycle_tour",
+            login="tour_rc_salesman",
+        )
+        self.assertEqual(lead.lifecycle_stage, "nurture")
+        self.assertEqual(lead.previous_user_id, salesman)
+        self.assertEqual(lead.marketing_user_id, marketer)
+        self.assertEqual(lead.recycle_count, 1)

@@ -132,6 +132,55 @@ def view_fields(env, view_type):
     return spec
 
 
+def bench_recycle(env, leads, team, measure):
+    """Hand 1,000 leads off (not timed), then recycle them in one call."""
+    leads.handoff_to_sales(team_id=team.id)
+    env.cr.commit()
+    reason = env.ref("crm_alignment.crm_recycle_reason_timing")
+    return measure(
+        env,
+        lambda e: leads.with_env(e).recycle_to_nurture(reason.id, note="Bench"),
+    )
+
+
+def bench_bant_rescore(env, leads, measure):
+    """Answer BANT on every lead (spread over the answers), then time one
+    change of the company's lead definition, which re-scores all of them."""
+    from odoo.tools import SQL
+
+    profile = env.company.bant_profile_id or env.ref(
+        "crm_alignment.crm_bant_profile_transactional"
+    )
+    env.company.bant_profile_id = profile
+    env.flush_all()
+    options = {
+        criterion: env["crm.bant.option"].search([("criterion", "=", criterion)]).ids
+        for criterion in ("budget", "authority", "need", "timeframe")
+    }
+    for criterion, ids in options.items():
+        column = SQL.identifier(f"bant_{criterion}_id")
+        env.cr.execute(
+            SQL(
+                "UPDATE crm_lead SET %s = (%s::int[])[1 + id %% %s] WHERE id = ANY(%s)",
+                column,
+                ids,
+                len(ids),
+                leads.ids,
+            )
+        )
+    env.cr.execute(
+        SQL(
+            "UPDATE crm_lead SET bant_profile_id = %s WHERE id = ANY(%s)",
+            profile.id,
+            leads.ids,
+        )
+    )
+    env.invalidate_all()
+    env["crm.lead"]._bant_rescore(SQL("lead.id = ANY(%s)", leads.ids))
+    env.cr.commit()
+    return measure(env, lambda e: profile.with_env(e).write({"threshold": 35}))
+
+
 def bench_database(dbname, n, runs, with_addon):
     rows = {}
     measure = Measure(runs)
@@ -178,6 +227,8 @@ def bench_database(dbname, n, runs, with_addon):
                     batch[start : start + BATCH].handoff_to_sales(team_id=team.id)
 
             rows["hand off N"] = measure(env, handoff)
+            rows["recycle"] = bench_recycle(env, leads[:1000], team, measure)
+            rows["bant"] = bench_bant_rescore(env, leads, measure)
         env.cr.rollback()
     return rows
 

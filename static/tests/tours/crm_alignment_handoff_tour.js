@@ -96,3 +96,42 @@ registry.category("web_tour.tours").add("crm_alignment_bant_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_alignment_recycle_tour", {
+    steps: () => [
+        {
+            content: "Sales finds the lead is not ready: recycle it",
+            trigger: "button[name='action_recycle_to_nurture']",
+            run: "click",
+        },
+        {
+            content: "Say why",
+            trigger: ".modal .o_field_widget[name='reason_id'] input",
+            run: "edit Timing",
+        },
+        {
+            trigger: ".ui-autocomplete a:contains('Timing too far out')",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name='note'] textarea",
+            run: "edit Budget cycle starts in Q3",
+        },
+        {
+            trigger: ".modal button[name='action_recycle']",
+            run: "click",
+        },
+        {
+            content: "The lead is back in nurturing, same record",
+            trigger: ".o_field_widget[name='lifecycle_stage'] button[data-value='nurture'].o_arrow_button_current",
+        },
+        {
+            content: "and its journey shows the way back",
+            trigger: ".o_notebook a:contains('Journey')",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='handoff_ids'] td:contains('Timing too far out')",
+        },
+    ],
+});
