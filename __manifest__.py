@@ -9,7 +9,7 @@
     "maintainers": ["crm-alignment"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["crm", "mail", "utm"],
+    "depends": ["crm", "mail", "resource", "utm"],
     "data": [
         "security/crm_alignment_security.xml",
         "security/ir.model.access.csv",
@@ -27,6 +27,8 @@
         "views/crm_recycle_reason_views.xml",
         "views/crm_lead_views.xml",
         "views/crm_lead_bant_views.xml",
+        "views/crm_lead_sla_views.xml",
+        "views/crm_sla_policy_views.xml",
         "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
@@ -36,6 +38,7 @@
         "demo/crm_team_demo.xml",
         "demo/crm_lead_demo.xml",
         "demo/crm_lead_bant_demo.xml",
+        "demo/crm_sla_policy_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

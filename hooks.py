@@ -7,7 +7,8 @@ def post_init_hook(env):
 
     Opportunities and assigned leads are already sales' business (accepted,
     sourced by sales); unassigned leads are raw marketing leads, owned by the
-    internal user who entered them.
+    internal user who entered them. The hook runs after this module's own
+    (demo) leads are loaded through the lifecycle API: those are left alone.
     """
     env["crm.lead"].flush_model()
     env.cr.execute(
@@ -25,6 +26,10 @@ def post_init_hook(env):
                               THEN u.id END AS internal_creator
                     FROM crm_lead l
                LEFT JOIN res_users u ON u.id = l.create_uid
+                   WHERE NOT EXISTS (
+                         SELECT 1 FROM ir_model_data d
+                          WHERE d.module = 'crm_alignment' AND d.model = 'crm.lead'
+                            AND d.res_id = l.id)
               ) src
              WHERE src.id = lead.id
             """,

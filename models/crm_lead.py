@@ -375,27 +375,32 @@ class CrmLead(models.Model):
         """Record the hand-off of these leads to whoever now owns them on the
         sales side: log, lifecycle stage, follow-up activity, chatter note."""
         now = fields.Datetime.now()
-        self.env["crm.lead.handoff"].sudo().create(
-            [
-                {
-                    "lead_id": lead.id,
-                    "direction": "to_sales",
-                    "date": now,
-                    "user_id": self.env.uid,
-                    "from_user_id": lead.marketing_user_id.id,
-                    "to_user_id": (lead.user_id or lead.team_id.user_id).id,
-                    "team_id": lead.team_id.id,
-                    "note": note or False,
-                    "bant_score": lead.bant_score,
-                }
-                for lead in self
-            ]
+        handoffs = (
+            self.env["crm.lead.handoff"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "lead_id": lead.id,
+                        "direction": "to_sales",
+                        "date": now,
+                        "user_id": self.env.uid,
+                        "from_user_id": lead.marketing_user_id.id,
+                        "to_user_id": (lead.user_id or lead.team_id.user_id).id,
+                        "team_id": lead.team_id.id,
+                        "note": note or False,
+                        "bant_score": lead.bant_score,
+                    }
+                    for lead in self
+                ]
+            )
         )
         self._alignment_write_stage("handed_off", {"handoff_date": now})
         self._alignment_schedule_followup(note)
         self._message_log_batch(
             bodies={lead.id: lead._alignment_handoff_message(note) for lead in self}
         )
+        return handoffs
 
     def _alignment_handoff_message(self, note):
         owner = self.user_id or self.team_id.user_id

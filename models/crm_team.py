@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from .crm_lead import AUTO_ASSIGN_KEY, MARKETING_STAGES
 
@@ -23,6 +23,16 @@ class CrmTeam(models.Model):
         help="Who nurtures the leads this team sends back to marketing, when "
         "they have no marketing owner.",
     )
+
+    resource_calendar_id = fields.Many2one(
+        comodel_name="resource.calendar",
+        string="Working Hours",
+        help="The team's working time for follow-up SLAs. Empty: the company's.",
+    )
+
+    @api.constrains("resource_calendar_id")
+    def _check_resource_calendar_working_time(self):
+        self.resource_calendar_id._alignment_check_working_time()
 
     def write(self, vals):
         result = super().write(vals)

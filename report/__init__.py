@@ -1,1 +1,3 @@
 from . import crm_bant_calibration_report
+from . import crm_sla_marketing_scorecard
+from . import crm_sla_report

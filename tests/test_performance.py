@@ -106,5 +106,5 @@ class TestPerformance(AlignmentCase):
 PER_BATCH_SLACK = 3
 CREATE_20 = 158
 WRITE_20 = 1
-HANDOFF_20 = 52
+HANDOFF_20 = 56
 KANBAN_READ = 7

@@ -93,3 +93,32 @@ class TestHandoffTour(HttpCase):
         self.assertEqual(lead.previous_user_id, salesman)
         self.assertEqual(lead.marketing_user_id, marketer)
         self.assertEqual(lead.recycle_count, 1)
+
+    def test_salesperson_follows_up_within_the_sla(self):
+        marketer = mail_new_test_user(
+            self.env,
+            login="tour_sla_marketer",
+            name="Tour SLA Marketer",
+            groups="base.group_user,crm_alignment.group_marketing_user",
+        )
+        salesman = mail_new_test_user(
+            self.env,
+            login="tour_sla_salesman",
+            name="Tour SLA Salesman",
+            groups="base.group_user,sales_team.group_sale_salesman",
+        )
+        self.env["crm.sla.policy"].create(
+            {"name": "Tour SLA", "followup_hours": 1000, "sequence": 1}
+        )
+        lead = (
+            self.env["crm.lead"]
+            .with_user(marketer)
+            .create({"name": "Tour SLA Lead", "type": "lead"})
+        )
+        lead.with_user(marketer).handoff_to_sales(user_id=salesman.id)
+        self.assertEqual(lead.sla_state, "ongoing")
+        self.start_tour(
+            f"/odoo/crm/{lead.id}", "crm_alignment_sla_tour", login="tour_sla_salesman"
+        )
+        self.assertEqual(lead.sla_ids.state, "reached")
+        self.assertEqual(lead.lifecycle_stage, "accepted")

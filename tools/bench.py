@@ -143,6 +143,36 @@ def bench_recycle(env, leads, team, measure):
     )
 
 
+def bench_sla_cron(env, leads, measure):
+    """N ongoing SLAs, 1% of them overdue: time one run of the SLA job."""
+    from odoo.tools import SQL
+
+    policy = env["crm.sla.policy"].search([], limit=1)
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO crm_lead_sla (lead_id, policy_id, team_id, user_id,
+                   calendar_id, start_date, deadline, reminder_date, state,
+                   create_uid, write_uid, create_date, write_date)
+            SELECT lead.id, %(policy)s, lead.team_id, lead.user_id, %(calendar)s,
+                   now() AT TIME ZONE 'UTC' - interval '1 day',
+                   CASE WHEN lead.id %% 100 = 0
+                        THEN now() AT TIME ZONE 'UTC' - interval '1 hour'
+                        ELSE now() AT TIME ZONE 'UTC' + interval '1 day' END,
+                   now() AT TIME ZONE 'UTC' + interval '12 hours', 'ongoing',
+                   1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+              FROM crm_lead lead WHERE lead.id = ANY(%(ids)s)
+            """,
+            policy=policy.id,
+            calendar=env.company.resource_calendar_id.id,
+            ids=leads.ids,
+        )
+    )
+    env.cr.commit()
+    return measure(env, lambda e: e["crm.lead.sla"]._cron_check_deadlines())
+
+
 def bench_bant_rescore(env, leads, measure):
     """Answer BANT on every lead (spread over the answers), then time one
     change of the company's lead definition, which re-scores all of them."""
@@ -190,6 +220,10 @@ def bench_database(dbname, n, runs, with_addon):
         rng, users, teams, sources, partners = fixtures(env, n)
         vals_list = lead_values(rng, n, teams, sources, partners)
         seller = users[1]
+        if with_addon:
+            # hand-offs start follow-up SLAs: a policy covers every team
+            env["crm.sla.policy"].create({"name": "Bench SLA", "followup_hours": 8})
+            env.cr.commit()
         # create: N leads in batches, as an import does; the last run stays
         rows["create"] = measure(env, create_in_batches(vals_list))
         create_in_batches(vals_list)(env)
@@ -229,6 +263,7 @@ def bench_database(dbname, n, runs, with_addon):
             rows["hand off N"] = measure(env, handoff)
             rows["recycle"] = bench_recycle(env, leads[:1000], team, measure)
             rows["bant"] = bench_bant_rescore(env, leads, measure)
+            rows["sla"] = bench_sla_cron(env, leads, measure)
         env.cr.rollback()
     return rows
 

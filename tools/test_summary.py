@@ -9,7 +9,11 @@ SUMMARY = re.compile(
     r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
 )
 SKIPPED = re.compile(r" (?:INFO|WARNING) \S+ \S+: skipped ")
-PROBLEM = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ")
+PROBLEM = re.compile(
+    r"^\S+ \S+ \d+ (ERROR|CRITICAL) "
+    # Odoo only warns when demo data fails and installs without it
+    r"|demo data failed to install"
+)
 
 
 def main(log_path, odoo_rc):

@@ -135,3 +135,31 @@ registry.category("web_tour.tours").add("crm_alignment_recycle_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_alignment_sla_tour", {
+    steps: () => [
+        {
+            content: "The prospect must answer first: stop the clock",
+            trigger: "button[name='action_sla_wait_on_prospect']",
+            run: "click",
+        },
+        {
+            content: "The prospect answered: the clock runs again",
+            trigger: "button[name='action_sla_resume']",
+            run: "click",
+        },
+        {
+            content: "Follow up: accept the hand-off",
+            trigger: "button[name='action_accept']",
+            run: "click",
+        },
+        {
+            content: "The SLA was met",
+            trigger: ".o_notebook a:contains('Journey')",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='sla_ids'] td:contains('Reached')",
+        },
+    ],
+});

@@ -1,0 +1,433 @@
+import json
+import logging
+
+import requests
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+SLA_STATES = [
+    ("ongoing", "Ongoing"),
+    ("paused", "Paused"),
+    ("reached", "Reached"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+CRON_BATCH = 1000
+WEBHOOK_TIMEOUT = 5
+
+
+class CrmLeadSla(models.Model):
+    """The follow-up promise of one hand-off: start, deadline in working
+    hours, and what happened. Every date here is evidence written by an event
+    (hand-off, follow-up, pause, cron), never recomputed."""
+
+    _name = "crm.lead.sla"
+    _description = "Lead Follow-up SLA"
+    _order = "start_date desc, id desc"
+    _rec_name = "policy_id"
+
+    lead_id = fields.Many2one(
+        comodel_name="crm.lead",
+        required=True,
+        index=True,
+        ondelete="cascade",
+    )
+    policy_id = fields.Many2one(
+        comodel_name="crm.sla.policy",
+        string="Policy",
+        required=True,
+        index=True,
+        ondelete="restrict",
+    )
+    company_id = fields.Many2one(
+        comodel_name="res.company", related="lead_id.company_id", store=True
+    )
+    team_id = fields.Many2one(comodel_name="crm.team", string="Sales Team", index=True)
+    user_id = fields.Many2one(
+        comodel_name="res.users", string="Salesperson", index="btree_not_null"
+    )
+    calendar_id = fields.Many2one(
+        comodel_name="resource.calendar", string="Working Hours"
+    )
+    handoff_id = fields.Many2one(comodel_name="crm.lead.handoff", string="Hand-off")
+    start_date = fields.Datetime(required=True, readonly=True)
+    deadline = fields.Datetime(required=True, index=True)
+    reminder_date = fields.Datetime(index="btree_not_null")
+    reached_date = fields.Datetime(readonly=True)
+    state = fields.Selection(
+        selection=SLA_STATES, required=True, default="ongoing", index=True
+    )
+    paused_since = fields.Datetime(readonly=True)
+    paused_hours = fields.Float(
+        readonly=True, help="Working hours the clock stood still."
+    )
+    response_hours = fields.Float(
+        string="Working Hours to Follow-up",
+        readonly=True,
+        aggregator="avg",
+        help="Working hours between the hand-off and the first follow-up, pauses "
+        "excluded.",
+    )
+    late_hours = fields.Float(
+        string="Late By (working hours)", readonly=True, aggregator="avg"
+    )
+    reminded_date = fields.Datetime(readonly=True)
+    escalated_date = fields.Datetime(readonly=True)
+    cancel_reason = fields.Char(readonly=True)
+    webhook_state = fields.Selection(
+        selection=[("sent", "Sent"), ("failed", "Failed")], readonly=True
+    )
+    webhook_log = fields.Text(readonly=True)
+
+    # ------------------------------------------------------------
+    # CREATION
+    # ------------------------------------------------------------
+
+    @api.model
+    def _start_for_leads(self, leads, handoffs):
+        """One SLA per hand-off to sales whose lead a policy covers."""
+        policies = self.env["crm.sla.policy"]._match_leads(leads)
+        handoff_by_lead = {handoff.lead_id.id: handoff for handoff in handoffs}
+        planned = {}  # (calendar, resource, start, hours) -> datetime
+        vals_list = []
+        for lead in leads:
+            policy = policies.get(lead)
+            if not policy:
+                continue
+            handoff = handoff_by_lead.get(lead.id)
+            start = handoff.date if handoff else fields.Datetime.now()
+            calendar = policy._calendar_for(lead)
+            resource = _time_off_resource(lead.user_id)
+            deadline = _plan(planned, calendar, resource, start, policy.followup_hours)
+            reminder = (
+                _plan(
+                    planned,
+                    calendar,
+                    resource,
+                    start,
+                    policy.followup_hours * policy.reminder_percent / 100,
+                )
+                if policy.reminder_percent
+                else False
+            )
+            vals_list.append(
+                {
+                    "lead_id": lead.id,
+                    "policy_id": policy.id,
+                    "team_id": lead.team_id.id,
+                    "user_id": lead.user_id.id,
+                    "calendar_id": calendar.id,
+                    "handoff_id": handoff.id if handoff else False,
+                    "start_date": start,
+                    "deadline": deadline,
+                    "reminder_date": reminder,
+                }
+            )
+        slas = self.sudo().create(vals_list)
+        slas._sync_lead()
+        return slas
+
+    # ------------------------------------------------------------
+    # EVENTS
+    # ------------------------------------------------------------
+
+    def _reach(self):
+        """The first follow-up: on time is reached; after the deadline the
+        SLA stays failed and records when and how late it came."""
+        now = fields.Datetime.now()
+        for sla in self.filtered(lambda s: s.state in ("ongoing", "paused", "failed")):
+            if sla.reached_date:
+                continue
+            if sla.state == "paused":
+                sla._resume(now)
+            vals = {
+                "reached_date": now,
+                "response_hours": max(
+                    sla._working_hours(sla.start_date, now) - sla.paused_hours, 0.0
+                ),
+            }
+            if sla.state == "failed" or now > sla.deadline:
+                vals["state"] = "failed"
+                vals["late_hours"] = sla._working_hours(sla.deadline, now)
+            else:
+                vals["state"] = "reached"
+            sla.write(vals)
+        self._sync_lead()
+
+    def _cancel(self, reason):
+        ongoing = self.filtered(lambda s: s.state in ("ongoing", "paused"))
+        ongoing.write({"state": "cancelled", "cancel_reason": reason})
+        ongoing._sync_lead()
+
+    def _pause(self):
+        now = fields.Datetime.now()
+        ongoing = self.filtered(lambda s: s.state == "ongoing")
+        ongoing.write({"state": "paused", "paused_since": now})
+        ongoing._sync_lead()
+
+    def _resume(self, now=None):
+        """Start the clock again with the working hours that were left."""
+        now = now or fields.Datetime.now()
+        for sla in self.filtered(lambda s: s.state == "paused"):
+            left = sla._working_hours(sla.paused_since, sla.deadline)
+            paused = sla._working_hours(sla.paused_since, now)
+            resource = _time_off_resource(sla.user_id)
+            deadline = (
+                sla.calendar_id.plan_hours(
+                    left, now, compute_leaves=True, resource=resource
+                )
+                if left
+                else now
+            )
+            reminder = False
+            if sla.reminder_date and not sla.reminded_date:
+                left_to_reminder = sla._working_hours(
+                    sla.paused_since, sla.reminder_date
+                )
+                reminder = sla.calendar_id.plan_hours(
+                    left_to_reminder, now, compute_leaves=True, resource=resource
+                )
+            sla.write(
+                {
+                    "state": "ongoing",
+                    "paused_since": False,
+                    "paused_hours": sla.paused_hours + paused,
+                    "deadline": deadline,
+                    "reminder_date": reminder or sla.reminder_date,
+                }
+            )
+        self._sync_lead()
+
+    def _working_hours(self, start, end):
+        self.ensure_one()
+        if not start or not end or end <= start:
+            return 0.0
+        return self.calendar_id.get_work_hours_count(start, end, compute_leaves=True)
+
+    def _sync_lead(self):
+        """The lead shows its latest SLA, in plain fields for filters and
+        sorting; one statement for the whole batch."""
+        if not self:
+            return
+        self.flush_model()
+        self.env["crm.lead"].flush_model(
+            ["sla_id", "sla_state", "sla_deadline", "sla_at_risk"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead lead
+                   SET sla_id = sla.id, sla_state = sla.state,
+                       sla_deadline = sla.deadline,
+                       sla_at_risk = (sla.state = 'ongoing'
+                                      AND sla.reminded_date IS NOT NULL)
+                  FROM crm_lead_sla sla
+                 WHERE sla.id = ANY(%s) AND lead.id = sla.lead_id
+                   AND (lead.sla_id IS NULL OR lead.sla_id <= sla.id)
+                """,
+                self.ids,
+            )
+        )
+        self.env["crm.lead"].invalidate_model(
+            ["sla_id", "sla_state", "sla_deadline", "sla_at_risk"]
+        )
+
+    # ------------------------------------------------------------
+    # SCHEDULED JOB
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_check_deadlines(self):
+        """Fail overdue SLAs and escalate each once, remind the at-risk ones
+        once. Set-based, in batches; each batch's state change, activities and
+        messages share one transaction, so a run stopped half-way and started
+        again neither misses nor repeats anything. Everything due is handled
+        in one call (a manual "Run now" too)."""
+        done = 0
+        while True:
+            failed = self._claim(
+                SQL("state = 'ongoing' AND deadline < %s", fields.Datetime.now()),
+                SQL("state = 'failed', escalated_date = %s", fields.Datetime.now()),
+            )
+            if not failed:
+                break
+            failed._escalate()
+            done += len(failed)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        while True:
+            reminded = self._claim(
+                SQL(
+                    "state = 'ongoing' AND reminded_date IS NULL"
+                    " AND reminder_date <= %s",
+                    fields.Datetime.now(),
+                ),
+                SQL("reminded_date = %s", fields.Datetime.now()),
+            )
+            if not reminded:
+                break
+            reminded._remind()
+            done += len(reminded)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
+        return True
+
+    @api.model
+    def _claim(self, condition, assignment):
+        """Move one batch in a single UPDATE; only rows still in the state the
+        condition expects are taken, so nothing is claimed twice."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE crm_lead_sla
+                   SET %(assignment)s, write_date = now() AT TIME ZONE 'UTC'
+                 WHERE id IN (
+                     SELECT id FROM crm_lead_sla WHERE %(condition)s
+                      ORDER BY id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
+                 )
+             RETURNING id
+                """,
+                assignment=assignment,
+                condition=condition,
+                limit=CRON_BATCH,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        self.invalidate_model()
+        return self.browse(ids)
+
+    def _escalate(self):
+        """Activity and chatter message for each breach, in the batch's
+        transaction; the webhook goes after commit."""
+        activity_type = self.env.ref("crm_alignment.mail_activity_type_sla_breach")
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        today = fields.Date.context_today(self)
+        activities, bodies = [], {}
+        for sla in self:
+            recipients = sla.policy_id.escalation_user_ids
+            if sla.policy_id.escalate_to_leader and sla.team_id.user_id:
+                recipients |= sla.team_id.user_id
+            recipients = recipients or sla.user_id
+            for user in recipients:
+                activities.append(
+                    {
+                        "activity_type_id": activity_type.id,
+                        "res_model_id": model_id,
+                        "res_id": sla.lead_id.id,
+                        "user_id": user.id,
+                        "date_deadline": today,
+                        "summary": self.env._(
+                            "SLA breached: %(lead)s was not followed up in time",
+                            lead=sla.lead_id.name,
+                        ),
+                        "automated": True,
+                    }
+                )
+            bodies[sla.lead_id.id] = Markup("<p>%s</p>") % self.env._(
+                "Follow-up SLA %(policy)s breached: the deadline was %(deadline)s. "
+                "Escalated to %(people)s.",
+                policy=sla.policy_id.name,
+                deadline=fields.Datetime.to_string(sla.deadline),
+                people=", ".join(recipients.mapped("name")) or "-",
+            )
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(activities)
+        self.lead_id._message_log_batch(bodies=bodies)
+        self._sync_lead()
+        with_webhook = self.filtered(lambda sla: sla.policy_id.webhook_url)
+        if with_webhook:
+            payloads = [sla._webhook_payload() for sla in with_webhook]
+            dbname, uid = self.env.cr.dbname, self.env.uid
+            self.env.cr.postcommit.add(
+                lambda: _send_after_commit(dbname, uid, payloads)
+            )
+
+    @api.model
+    def _send_webhooks(self, payloads):
+        """Post each breach once and log the outcome on its SLA. Never raises:
+        an unreachable endpoint is a logged failure, nothing more."""
+        for payload in payloads:
+            try:
+                response = requests.post(
+                    payload["url"], json=payload["body"], timeout=WEBHOOK_TIMEOUT
+                )
+                response.raise_for_status()
+                state, log = "sent", f"HTTP {response.status_code}"
+            except requests.RequestException as error:
+                _logger.warning("SLA webhook to %s failed: %s", payload["url"], error)
+                state, log = "failed", str(error)[:500]
+            self.browse(payload["sla_id"]).sudo().write(
+                {
+                    "webhook_state": state,
+                    "webhook_log": json.dumps(
+                        {
+                            "at": fields.Datetime.to_string(fields.Datetime.now()),
+                            "idempotency_key": payload["body"]["idempotency_key"],
+                            "result": log,
+                        }
+                    ),
+                }
+            )
+
+    def _remind(self):
+        """Warn the salesperson once, when the reminder time has come."""
+        bodies = {
+            sla.lead_id.id: Markup("<p>%s</p>")
+            % self.env._(
+                "Follow-up SLA at risk: follow up before %(deadline)s.",
+                deadline=fields.Datetime.to_string(sla.deadline),
+            )
+            for sla in self
+        }
+        self.lead_id._message_log_batch(bodies=bodies)
+        self._sync_lead()
+
+    def _webhook_payload(self):
+        self.ensure_one()
+        return {
+            "sla_id": self.id,
+            "url": self.policy_id.webhook_url,
+            "body": {
+                "event": "crm_alignment.sla.breached",
+                "idempotency_key": (
+                    f"{self.env.cr.dbname}:crm.lead.sla:{self.id}:breach"
+                ),
+                "lead_id": self.lead_id.id,
+                "lead": self.lead_id.name,
+                "salesperson": self.user_id.name or None,
+                "team": self.team_id.name or None,
+                "policy": self.policy_id.name,
+                "start": fields.Datetime.to_string(self.start_date),
+                "deadline": fields.Datetime.to_string(self.deadline),
+                "escalated": fields.Datetime.to_string(self.escalated_date),
+            },
+        }
+
+
+def _plan(cache, calendar, resource, start, hours):
+    key = (calendar.id, resource.id, start, hours)
+    if key not in cache:
+        cache[key] = calendar.plan_hours(
+            hours, start, compute_leaves=True, resource=resource or None
+        )
+    return cache[key]
+
+
+def _time_off_resource(user):
+    """With Odoo's hr installed, the salesperson's own time off counts; the
+    addon does not depend on hr."""
+    if user and "employee_id" in user._fields and user.employee_id:
+        return user.employee_id.resource_id
+    return user.env["resource.resource"]
+
+
+def _send_after_commit(dbname, uid, payloads):
+    """Post-commit hook: a transaction of its own for the webhook log."""
+    from odoo.modules.registry import Registry
+
+    with Registry(dbname).cursor() as cr:
+        api.Environment(cr, uid, {})["crm.lead.sla"]._send_webhooks(payloads)

@@ -1,0 +1,247 @@
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools.safe_eval import safe_eval
+
+ALLOW_PRIVATE_WEBHOOK_PARAM = "crm_alignment.sla_webhook_allow_private"
+REVIEW_INTERVALS = {
+    "month": relativedelta(months=1),
+    "quarter": relativedelta(months=3),
+    "year": relativedelta(years=1),
+}
+
+
+class CrmSlaPolicy(models.Model):
+    """The agreement both teams sign: how fast sales follows up a hand-off,
+    how many sales-ready leads marketing delivers, and who reviews it."""
+
+    _name = "crm.sla.policy"
+    _description = "Sales & Marketing SLA"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10, help="The first matching policy applies.")
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    team_ids = fields.Many2many(
+        comodel_name="crm.team",
+        relation="crm_sla_policy_crm_team_rel",
+        column1="crm_sla_policy_id",
+        column2="crm_team_id",
+        string="Sales Teams",
+        help="Teams whose hand-offs this policy covers. Empty: all teams.",
+    )
+    lead_domain = fields.Char(
+        string="Leads",
+        default="[]",
+        help="Only hand-offs of leads matching this filter (e.g. BANT score >= 80).",
+    )
+    # Sales side
+    followup_hours = fields.Float(
+        string="Follow-up Within (working hours)",
+        default=8.0,
+        required=True,
+        tracking=True,
+    )
+    calendar_id = fields.Many2one(
+        comodel_name="resource.calendar",
+        string="Working Hours",
+        help="Empty: the sales team's working hours, else the company's. Public "
+        "holidays are the calendar's global time off.",
+    )
+    reminder_percent = fields.Integer(
+        string="Remind At (%)",
+        default=75,
+        help="Warn the salesperson when this share of the time is used.",
+    )
+    paused_stage_ids = fields.Many2many(
+        comodel_name="crm.stage",
+        string="Paused in Stages",
+        help="The clock stops while the opportunity waits on the prospect here.",
+    )
+    escalate_to_leader = fields.Boolean(
+        string="Escalate to Team Leader",
+        default=True,
+    )
+    escalation_user_ids = fields.Many2many(
+        comodel_name="res.users",
+        relation="crm_sla_policy_escalation_user_rel",
+        string="Escalate To",
+        domain="[('share', '=', False)]",
+    )
+    webhook_url = fields.Char(
+        string="Escalation Webhook",
+        help="Posted once per breach, after the breach is saved (JSON, short "
+        "timeout). A failure is logged on the SLA and changes nothing else.",
+    )
+    # Marketing side
+    marketing_target_count = fields.Integer(
+        string="Sales-Ready Leads Target",
+        help="Sales-ready leads marketing hands off to each team per period.",
+    )
+    marketing_period = fields.Selection(
+        selection=[("week", "Week"), ("month", "Month"), ("quarter", "Quarter")],
+        default="month",
+        required=True,
+    )
+    # Governance
+    owner_ids = fields.Many2many(
+        comodel_name="res.users",
+        relation="crm_sla_policy_owner_rel",
+        string="Owners",
+        domain="[('share', '=', False)]",
+        help="Who answers for the agreement: one from each side.",
+    )
+    review_interval = fields.Selection(
+        selection=[("month", "Monthly"), ("quarter", "Quarterly"), ("year", "Yearly")],
+        default="quarter",
+    )
+    next_review_date = fields.Date(tracking=True)
+    note = fields.Html(string="Agreement")
+
+    # ------------------------------------------------------------
+    # CONSTRAINS
+    # ------------------------------------------------------------
+
+    @api.constrains("followup_hours", "reminder_percent", "marketing_target_count")
+    def _check_numbers(self):
+        for policy in self:
+            if policy.followup_hours <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "The follow-up time of %(policy)s must be more than 0 "
+                        "working hours.",
+                        policy=policy.name,
+                    )
+                )
+            if not 0 <= policy.reminder_percent <= 100:
+                raise ValidationError(
+                    self.env._("The reminder must be between 0 and 100 percent.")
+                )
+            if policy.marketing_target_count < 0:
+                raise ValidationError(
+                    self.env._("The sales-ready leads target cannot be negative.")
+                )
+
+    @api.constrains("calendar_id")
+    def _check_calendar_has_working_time(self):
+        for policy in self.filtered("calendar_id"):
+            policy.calendar_id._alignment_check_working_time()
+
+    @api.constrains("lead_domain")
+    def _check_lead_domain(self):
+        for policy in self:
+            try:
+                domain = safe_eval(policy.lead_domain or "[]")
+                self.env["crm.lead"].search_count(domain, limit=1)
+            except Exception as error:
+                raise ValidationError(
+                    self.env._(
+                        "The lead filter of %(policy)s is not a valid domain: "
+                        "%(error)s",
+                        policy=policy.name,
+                        error=error,
+                    )
+                ) from error
+
+    @api.constrains("webhook_url")
+    def _check_webhook_url(self):
+        allow_private = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(ALLOW_PRIVATE_WEBHOOK_PARAM)
+        )
+        for policy in self.filtered("webhook_url"):
+            url = urlsplit(policy.webhook_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ValidationError(
+                    self.env._("The escalation webhook must be an http(s) URL.")
+                )
+            if not allow_private and _is_private_host(url.hostname):
+                raise ValidationError(
+                    self.env._(
+                        "The escalation webhook points at a loopback or private "
+                        "address. An administrator may allow that with the system "
+                        "parameter %(param)s.",
+                        param=ALLOW_PRIVATE_WEBHOOK_PARAM,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _match_leads(self, leads):
+        """{lead: first active policy covering it, in sequence order}: one
+        search for the batch, then each policy filters the rest in memory."""
+        companies = leads.company_id | self.env.company
+        policies = self.search([("company_id", "in", companies.ids + [False])])
+        matched, rest = {}, leads
+        for policy in policies:
+            candidates = rest.filtered(
+                lambda lead, p=policy: (
+                    not p.company_id
+                    or (lead.company_id or self.env.company) == p.company_id
+                )
+                and (not p.team_ids or lead.team_id in p.team_ids)
+            )
+            domain = safe_eval(policy.lead_domain or "[]")
+            if domain and candidates:
+                candidates = candidates.filtered_domain(domain)
+            for lead in candidates:
+                matched[lead] = policy
+            rest -= candidates
+        return matched
+
+    def _calendar_for(self, lead):
+        self.ensure_one()
+        return (
+            self.calendar_id
+            or lead.team_id.resource_calendar_id
+            or (lead.company_id or self.env.company).resource_calendar_id
+        )
+
+    @api.model
+    def _cron_schedule_reviews(self):
+        """When a review date comes, ask the owners to review the agreement."""
+        today = fields.Date.context_today(self)
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        for policy in self.search(
+            [("next_review_date", "<=", today), ("owner_ids", "!=", False)]
+        ):
+            for owner in policy.owner_ids:
+                policy.activity_schedule(
+                    activity_type_id=activity_type.id,
+                    user_id=owner.id,
+                    summary=self.env._("Review the SLA %(name)s", name=policy.name),
+                    date_deadline=today,
+                )
+            policy.next_review_date = (
+                today + REVIEW_INTERVALS[policy.review_interval or "quarter"]
+            )
+        return True
+
+
+def _is_private_host(hostname):
+    """True for loopback, private, link-local or unresolvable hosts."""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(hostname, None)}
+    except OSError:
+        return False
+    return any(
+        ipaddress.ip_address(address.split("%")[0]).is_private
+        or ipaddress.ip_address(address.split("%")[0]).is_loopback
+        or ipaddress.ip_address(address.split("%")[0]).is_link_local
+        for address in addresses
+    )
