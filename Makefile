@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TOOLS := tools
 
-.PHONY: help run stop test lint format doctor pot bench clean distclean
+.PHONY: help run stop test check-install lint format doctor pot bench clean distclean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ stop: ## stop the server started by make run
 
 test: ## install the addon in a throwaway database and run all its tests and tours
 	@$(TOOLS)/test.sh
+
+check-install: ## install without demo data in a new database, then uninstall cleanly
+	@$(TOOLS)/check_install.sh
 
 lint: ## ruff check, ruff format --check, pylint-odoo
 	@$(TOOLS)/lint.sh

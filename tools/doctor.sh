@@ -35,12 +35,18 @@ chromium_info() {
     if is_root && is_debian; then echo "not installed (make test installs it)"; return 0; fi
     echo "no chrome/chromium: tours cannot run"; return 1
 }
+websocket_info() {
+    [ -x "$VENV/bin/python" ] || { echo "installed with the venv by make test"; return 0; }
+    "$VENV/bin/python" -c 'import websocket; print("websocket-client", websocket.__version__)' 2>/dev/null ||
+        { echo "websocket-client missing from the venv: Odoo would skip every tour (rm $VENV/.requirements.sha and run make test)"; return 1; }
+}
 echo "crm_alignment doctor"
 check python python_info
 check venv venv_info
 check odoo odoo_info
 check postgresql postgres_info
 check chromium chromium_info
+check tours websocket_info
 check cache echo "$CACHE_DIR"
 if [ "$problems" -gt 0 ]; then echo "make test cannot run here: $problems problem(s) above"; exit 1; fi
 echo "make test can run here"
