@@ -36,9 +36,10 @@
     "demo": [
         "demo/res_users_demo.xml",
         "demo/crm_team_demo.xml",
+        "demo/crm_sla_policy_demo.xml",
         "demo/crm_lead_demo.xml",
         "demo/crm_lead_bant_demo.xml",
-        "demo/crm_sla_policy_demo.xml",
+        "demo/crm_lead_sla_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

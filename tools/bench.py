@@ -41,7 +41,9 @@ class Measure:
             if rollback:
                 env.cr.rollback()
                 env.invalidate_all()
-        return statistics.median(times), int(statistics.median(queries))
+        result = statistics.median(times), int(statistics.median(queries))
+        print(f"  {env.cr.dbname}: {result[0]:.3f} s, {result[1]} queries", flush=True)
+        return result
 
 
 def fixtures(env, n):
@@ -157,7 +159,7 @@ def bench_sla_cron(env, leads, measure):
                    create_uid, write_uid, create_date, write_date)
             SELECT lead.id, %(policy)s, lead.team_id, lead.user_id, %(calendar)s,
                    now() AT TIME ZONE 'UTC' - interval '1 day',
-                   CASE WHEN lead.id %% 100 = 0
+                   CASE WHEN mod(lead.id, 100) = 0
                         THEN now() AT TIME ZONE 'UTC' - interval '1 hour'
                         ELSE now() AT TIME ZONE 'UTC' + interval '1 day' END,
                    now() AT TIME ZONE 'UTC' + interval '12 hours', 'ongoing',
@@ -191,7 +193,7 @@ def bench_bant_rescore(env, leads, measure):
         column = SQL.identifier(f"bant_{criterion}_id")
         env.cr.execute(
             SQL(
-                "UPDATE crm_lead SET %s = (%s::int[])[1 + id %% %s] WHERE id = ANY(%s)",
+                "UPDATE crm_lead SET %s = (%s::int[])[1 + mod(id, %s)] WHERE id = ANY(%s)",
                 column,
                 ids,
                 len(ids),
