@@ -193,7 +193,8 @@ def bench_bant_rescore(env, leads, measure):
         column = SQL.identifier(f"bant_{criterion}_id")
         env.cr.execute(
             SQL(
-                "UPDATE crm_lead SET %s = (%s::int[])[1 + mod(id, %s)] WHERE id = ANY(%s)",
+                "UPDATE crm_lead SET %s = (%s::int[])[1 + mod(id, %s)]"
+                " WHERE id = ANY(%s)",
                 column,
                 ids,
                 len(ids),
