@@ -414,33 +414,48 @@ class CrmLead(models.Model):
         return Markup("<p>%s</p>") % body
 
     def _alignment_schedule_followup(self, note):
-        activity_type = self.env.ref(
+        self._alignment_plan_activities(
             "crm_alignment.mail_activity_type_handoff_followup",
-            raise_if_not_found=False,
+            {lead.id: lead.user_id or lead.team_id.user_id for lead in self},
+            note=note,
         )
+
+    def _alignment_plan_activities(
+        self, activity_xmlid, users_by_lead, date_deadline=None, summary=None, note=None
+    ):
+        """One automated activity per lead and user, in one create.
+
+        :param users_by_lead: {lead id: res.users}, several users allowed
+        :param summary: a text, or a function of the lead; default the type's
+        :returns: the activities
+        """
+        activity_type = self.env.ref(activity_xmlid, raise_if_not_found=False)
         if not activity_type:
-            return
+            return self.env["mail.activity"]
         model_id = self.env["ir.model"]._get_id(self._name)
-        today = fields.Date.context_today(self)
-        # crm already notifies a salesperson of the assignment: one mail is
-        # enough, so the activity itself does not send another.
-        self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True
-        ).create(
-            [
-                {
-                    "activity_type_id": activity_type.id,
-                    "res_model_id": model_id,
-                    "res_id": lead.id,
-                    "user_id": (lead.user_id or lead.team_id.user_id).id,
-                    "date_deadline": today,
-                    "summary": activity_type.summary,
-                    "note": note or activity_type.default_note,
-                    "automated": True,
-                }
-                for lead in self
-                if lead.user_id or lead.team_id.user_id
-            ]
+        deadline = date_deadline or fields.Date.context_today(self)
+        vals_list = [
+            {
+                "activity_type_id": activity_type.id,
+                "res_model_id": model_id,
+                "res_id": lead.id,
+                "user_id": user.id,
+                "date_deadline": deadline,
+                "summary": (summary(lead) if callable(summary) else summary)
+                or activity_type.summary,
+                "note": note or activity_type.default_note,
+                "automated": True,
+            }
+            for lead in self
+            for user in users_by_lead.get(lead.id, ())
+        ]
+        # Whoever is concerned is told by crm (assignment) or by the activity
+        # list itself: no assignment e-mail per activity.
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
         )
 
     def _alignment_accept(self, note=False):

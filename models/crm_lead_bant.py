@@ -455,29 +455,10 @@ class CrmLead(models.Model):
         )
         self._bant_rescore(SQL("lead.id = ANY(%s)", list(stale_ids)))
         leads = self.browse(sorted(stale_ids))
-        activity_type = self.env.ref(
-            "crm_alignment.mail_activity_type_requalify", raise_if_not_found=False
+        leads._alignment_plan_activities(
+            "crm_alignment.mail_activity_type_requalify",
+            {lead.id: lead.marketing_user_id or lead.user_id for lead in leads},
         )
-        owned = leads.filtered(lambda lead: lead.marketing_user_id or lead.user_id)
-        if activity_type and owned:
-            model_id = self.env["ir.model"]._get_id(self._name)
-            today = fields.Date.context_today(self)
-            self.env["mail.activity"].with_context(
-                mail_activity_quick_update=True
-            ).create(
-                [
-                    {
-                        "activity_type_id": activity_type.id,
-                        "res_model_id": model_id,
-                        "res_id": lead.id,
-                        "user_id": (lead.marketing_user_id or lead.user_id).id,
-                        "date_deadline": today,
-                        "summary": activity_type.summary,
-                        "automated": True,
-                    }
-                    for lead in owned
-                ]
-            )
         return True
 
 

@@ -280,26 +280,12 @@ class CrmLead(models.Model):
         self.invalidate_recordset(["recycle_count"])
 
     def _alignment_schedule_revisit(self, reason, note, owners, revisit_date):
-        activity_type = self.env.ref(REVISIT_ACTIVITY, raise_if_not_found=False)
-        if not activity_type:
-            return
-        model_id = self.env["ir.model"]._get_id(self._name)
-        self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True
-        ).create(
-            [
-                {
-                    "activity_type_id": activity_type.id,
-                    "res_model_id": model_id,
-                    "res_id": lead.id,
-                    "user_id": owners[lead.id].id,
-                    "date_deadline": revisit_date,
-                    "summary": self.env._("Revisit: %(reason)s", reason=reason.name),
-                    "note": note or False,
-                    "automated": True,
-                }
-                for lead in self
-            ]
+        self._alignment_plan_activities(
+            REVISIT_ACTIVITY,
+            owners,
+            date_deadline=revisit_date,
+            summary=self.env._("Revisit: %(reason)s", reason=reason.name),
+            note=note,
         )
 
     def _alignment_recycle_message(self, reason, note, owner, revisit_date, moved):

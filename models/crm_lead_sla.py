@@ -302,30 +302,13 @@ class CrmLeadSla(models.Model):
     def _escalate(self):
         """Activity and chatter message for each breach, in the batch's
         transaction; the webhook goes after commit."""
-        activity_type = self.env.ref("crm_alignment.mail_activity_type_sla_breach")
-        model_id = self.env["ir.model"]._get_id("crm.lead")
-        today = fields.Date.context_today(self)
-        activities, bodies = [], {}
+        recipients_by_lead, bodies = {}, {}
         for sla in self:
             recipients = sla.policy_id.escalation_user_ids
             if sla.policy_id.escalate_to_leader and sla.team_id.user_id:
                 recipients |= sla.team_id.user_id
             recipients = recipients or sla.user_id
-            for user in recipients:
-                activities.append(
-                    {
-                        "activity_type_id": activity_type.id,
-                        "res_model_id": model_id,
-                        "res_id": sla.lead_id.id,
-                        "user_id": user.id,
-                        "date_deadline": today,
-                        "summary": self.env._(
-                            "SLA breached: %(lead)s was not followed up in time",
-                            lead=sla.lead_id.name,
-                        ),
-                        "automated": True,
-                    }
-                )
+            recipients_by_lead[sla.lead_id.id] = recipients
             bodies[sla.lead_id.id] = Markup("<p>%s</p>") % self.env._(
                 "Follow-up SLA %(policy)s breached: the deadline was %(deadline)s. "
                 "Escalated to %(people)s.",
@@ -333,9 +316,13 @@ class CrmLeadSla(models.Model):
                 deadline=fields.Datetime.to_string(sla.deadline),
                 people=", ".join(recipients.mapped("name")) or "-",
             )
-        self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True
-        ).create(activities)
+        self.lead_id._alignment_plan_activities(
+            "crm_alignment.mail_activity_type_sla_breach",
+            recipients_by_lead,
+            summary=lambda lead: self.env._(
+                "SLA breached: %(lead)s was not followed up in time", lead=lead.name
+            ),
+        )
         self.lead_id._message_log_batch(bodies=bodies)
         self._sync_lead()
         with_webhook = self.filtered(lambda sla: sla.policy_id.webhook_url)
