@@ -80,6 +80,17 @@ class TestPerformance(AlignmentCase):
 
     @users("align_sales_manager")
     @warmup
+    def test_recycle_query_count(self):
+        leads = self._assigned_marketing_leads(20)
+        leads.with_user(self.marketer).handoff_to_sales()
+        leads = leads.with_env(self.env)
+        reason = self.env.ref("crm_alignment.crm_recycle_reason_timing")
+        with self.assertQueryCount(align_sales_manager=RECYCLE_20):
+            leads.recycle_to_nurture(reason.id, note="Batch")
+            leads.flush_recordset()
+
+    @users("align_sales_manager")
+    @warmup
     def test_kanban_read_query_count(self):
         self.create_marketing_leads(40)
         fields = [
@@ -108,3 +119,4 @@ CREATE_20 = 158
 WRITE_20 = 1
 HANDOFF_20 = 56
 KANBAN_READ = 7
+RECYCLE_20 = 80
