@@ -19,6 +19,7 @@
         "data/crm_lead_scoring_frequency_field_data.xml",
         "data/ir_cron_data.xml",
         "data/crm_recycle_reason_data.xml",
+        "data/crm_marketing_content_data.xml",
         "wizards/crm_lead_handoff_wizard_views.xml",
         "wizards/crm_lead_recycle_views.xml",
         "views/crm_bant_option_views.xml",
@@ -29,6 +30,7 @@
         "views/crm_lead_bant_views.xml",
         "views/crm_lead_sla_views.xml",
         "views/crm_sla_policy_views.xml",
+        "views/crm_marketing_content_views.xml",
         "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
@@ -40,6 +42,7 @@
         "demo/crm_lead_demo.xml",
         "demo/crm_lead_bant_demo.xml",
         "demo/crm_lead_sla_demo.xml",
+        "demo/crm_marketing_content_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

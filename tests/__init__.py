@@ -1,5 +1,6 @@
 from . import test_access
 from . import test_bant
+from . import test_content
 from . import test_handoff
 from . import test_lifecycle
 from . import test_performance

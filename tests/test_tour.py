@@ -122,3 +122,57 @@ class TestHandoffTour(HttpCase):
         )
         self.assertEqual(lead.sla_ids.state, "reached")
         self.assertEqual(lead.lifecycle_stage, "accepted")
+
+    def test_content_is_reviewed_published_and_shared(self):
+        marketer = mail_new_test_user(
+            self.env,
+            login="tour_ct_marketer",
+            name="Tour Content Marketer",
+            groups="base.group_user,crm_alignment.group_marketing_user",
+        )
+        manager = mail_new_test_user(
+            self.env,
+            login="tour_ct_manager",
+            name="Tour Content Manager",
+            groups="base.group_user,sales_team.group_sale_manager",
+        )
+        salesman = mail_new_test_user(
+            self.env,
+            login="tour_ct_salesman",
+            name="Tour Content Salesman",
+            groups="base.group_user,sales_team.group_sale_salesman",
+        )
+        team = self.env["crm.team"].create(
+            {
+                "name": "Tour Content Team",
+                "user_id": manager.id,
+                "member_ids": [(6, 0, salesman.ids)],
+            }
+        )
+        content = (
+            self.env["crm.marketing.content"]
+            .with_user(marketer)
+            .create({"name": "Tour case study", "team_ids": [(6, 0, team.ids)]})
+        )
+        lead = (
+            self.env["crm.lead"]
+            .with_user(salesman)
+            .create({"name": "Tour content deal", "email_from": "b@prospect.example"})
+        )
+        url = f"/odoo/action-crm_alignment.crm_marketing_content_action/{content.id}"
+        for tour, login in [
+            ("crm_alignment_content_submit_tour", "tour_ct_marketer"),
+            ("crm_alignment_content_changes_tour", "tour_ct_manager"),
+            ("crm_alignment_content_submit_tour", "tour_ct_marketer"),
+            ("crm_alignment_content_approve_tour", "tour_ct_manager"),
+            ("crm_alignment_content_publish_tour", "tour_ct_marketer"),
+        ]:
+            self.start_tour(url, tour, login=login)
+        self.assertEqual(content.state, "published")
+        self.assertEqual(content.review_ids.mapped("decision"), ["approve", "changes"])
+        self.start_tour(
+            f"/odoo/crm/{lead.id}",
+            "crm_alignment_content_share_tour",
+            login="tour_ct_salesman",
+        )
+        self.assertEqual(lead.content_share_ids.content_id, content)

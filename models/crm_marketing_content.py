@@ -1,0 +1,496 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+CONTENT_TYPES = [
+    ("email", "Email"),
+    ("landing_page", "Landing Page"),
+    ("white_paper", "White Paper"),
+    ("case_study", "Case Study"),
+    ("presentation", "Presentation"),
+    ("battle_card", "Battle Card"),
+    ("sales_script", "Sales Script"),
+    ("social_post", "Social Post"),
+    ("ad", "Ad"),
+    ("other", "Other"),
+]
+FUNNEL_STAGES = [
+    ("awareness", "Awareness"),
+    ("consideration", "Consideration"),
+    ("decision", "Decision"),
+]
+CONTENT_STATES = [
+    ("requested", "Requested"),
+    ("draft", "Draft"),
+    ("in_review", "In Review"),
+    ("changes_requested", "Changes Requested"),
+    ("approved", "Approved"),
+    ("published", "Published"),
+    ("retired", "Retired"),
+]
+# target state -> states it may be reached from
+CONTENT_TRANSITIONS = {
+    "draft": ("requested",),
+    "in_review": ("draft", "changes_requested"),
+    "approved": ("in_review",),
+    "changes_requested": ("in_review",),
+    "published": ("approved",),
+    "retired": ("published",),
+}
+# Changing these on approved or published content makes a new version.
+VERSIONED_FIELDS = {"body", "url", "attachment_ids"}
+STATE_WRITE_KEY = "crm_alignment_content_state_write"
+
+
+class CrmMarketingContent(models.Model):
+    """Marketing content co-created with sales, approved by sales managers
+    before it reaches prospects."""
+
+    _name = "crm.marketing.content"
+    _description = "Marketing Content"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "write_date desc, id desc"
+    # salespeople comment on drafts they can read
+    _mail_post_access = "read"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company", index=True, default=lambda self: self.env.company
+    )
+    content_type = fields.Selection(
+        selection=CONTENT_TYPES, string="Type", required=True, default="other"
+    )
+    funnel_stage = fields.Selection(
+        selection=FUNNEL_STAGES, default="consideration", required=True
+    )
+    state = fields.Selection(
+        selection=CONTENT_STATES,
+        default="draft",
+        required=True,
+        tracking=True,
+        index=True,
+        copy=False,
+    )
+    brief = fields.Text(help="What sales needs, and for which deals.")
+    body = fields.Html(sanitize_attributes=False)
+    url = fields.Char(string="URL")
+    attachment_ids = fields.Many2many(
+        comodel_name="ir.attachment",
+        relation="crm_marketing_content_attachment_rel",
+        string="Files",
+    )
+    campaign_id = fields.Many2one(comodel_name="utm.campaign", string="Campaign")
+    team_ids = fields.Many2many(
+        comodel_name="crm.team",
+        string="Sales Teams",
+        help="The sales teams it serves: their leaders approve it, they are "
+        "told when it is published.",
+    )
+    tag_ids = fields.Many2many(comodel_name="crm.tag", string="Tags")
+    author_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Author",
+        default=lambda self: self.env.user,
+        tracking=True,
+    )
+    requested_by_id = fields.Many2one(
+        comodel_name="res.users", string="Requested By", readonly=True, copy=False
+    )
+    contributor_ids = fields.Many2many(
+        comodel_name="res.users",
+        relation="crm_marketing_content_contributor_rel",
+        string="Contributors",
+        help="Salespeople who co-wrote it.",
+    )
+    approver_ids = fields.Many2many(
+        comodel_name="res.users",
+        relation="crm_marketing_content_approver_rel",
+        string="Approvers",
+        readonly=True,
+        copy=False,
+        help="Asked when the content was last submitted.",
+    )
+    is_approver = fields.Boolean(compute="_compute_is_approver")
+    approval_mode = fields.Selection(
+        selection=[("any", "Any approver"), ("all", "All approvers")],
+        readonly=True,
+        copy=False,
+    )
+    version = fields.Integer(default=1, readonly=True, copy=False)
+    review_ids = fields.One2many(
+        comodel_name="crm.marketing.content.review",
+        inverse_name="content_id",
+        string="Reviews",
+        readonly=True,
+    )
+    # What salespeople see while a new version is in review.
+    approved_version = fields.Integer(readonly=True, copy=False)
+    approved_body = fields.Html(
+        string="Approved Content", readonly=True, copy=False, sanitize_attributes=False
+    )
+    approved_url = fields.Char(readonly=True, copy=False)
+    approved_attachment_ids = fields.Many2many(
+        comodel_name="ir.attachment",
+        relation="crm_marketing_content_approved_attachment_rel",
+        string="Approved Files",
+        readonly=True,
+        copy=False,
+    )
+    approved_date = fields.Datetime(readonly=True, copy=False)
+    published_date = fields.Datetime(readonly=True, copy=False)
+    share_ids = fields.One2many(
+        comodel_name="crm.marketing.content.share",
+        inverse_name="content_id",
+        string="Shares",
+        readonly=True,
+    )
+    share_count = fields.Integer(compute="_compute_influence", string="Shared With")
+    won_count = fields.Integer(compute="_compute_influence", string="Won")
+    won_revenue = fields.Monetary(
+        compute="_compute_influence", currency_field="company_currency_id"
+    )
+    company_currency_id = fields.Many2one(
+        comodel_name="res.currency",
+        compute="_compute_company_currency_id",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("approver_ids")
+    @api.depends_context("uid")
+    def _compute_is_approver(self):
+        for content in self:
+            content.is_approver = self.env.user in content.approver_ids
+
+    def _compute_company_currency_id(self):
+        for content in self:
+            content.company_currency_id = (
+                content.company_id or self.env.company
+            ).currency_id
+
+    @api.depends("share_ids")
+    def _compute_influence(self):
+        """Leads it was shared with, those won, and their won revenue: one
+        grouped query for all the content displayed."""
+        Share = self.env["crm.marketing.content.share"].sudo()
+        shared = dict(
+            Share._read_group(
+                [("content_id", "in", self.ids)],
+                ["content_id"],
+                ["lead_id:count_distinct"],
+            )
+        )
+        won = self._won_influence()
+        for content in self:
+            content.share_count = shared.get(content, 0)
+            content.won_count, content.won_revenue = won.get(content.id, (0, 0.0))
+
+    def _won_influence(self):
+        """{content id: (won leads, won revenue)}, each lead counted once."""
+        if not self.ids:
+            return {}
+        self.env["crm.marketing.content.share"].flush_model()
+        self.env["crm.lead"].flush_model(["stage_id", "expected_revenue", "active"])
+        self.env.cr.execute(
+            SQL(
+                """
+            SELECT content_id, count(*), COALESCE(sum(expected_revenue), 0)
+              FROM (SELECT DISTINCT share.content_id, lead.id, lead.expected_revenue
+                      FROM crm_marketing_content_share share
+                      JOIN crm_lead lead ON lead.id = share.lead_id
+                      JOIN crm_stage stage ON stage.id = lead.stage_id
+                     WHERE share.content_id = ANY(%s) AND stage.is_won
+                       AND lead.active) won
+          GROUP BY content_id
+                """,
+                self.ids,
+            )
+        )
+        return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # What a salesperson creates is a request for marketing to write.
+        if not self.env.su and not self._is_marketing_user():
+            for vals in vals_list:
+                vals.update(
+                    state="requested",
+                    requested_by_id=self.env.uid,
+                    author_id=False,
+                )
+        elif any(
+            vals.get("state") not in (None, "draft", "requested") for vals in vals_list
+        ):
+            if not self.env.su:
+                raise UserError(
+                    self.env._("New content starts as a draft or a request.")
+                )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "state" in vals and not self.env.context.get(STATE_WRITE_KEY):
+            raise UserError(
+                self.env._(
+                    "Content moves through its buttons (Submit, Approve, Request "
+                    "Changes, Publish, Retire), not by editing its status."
+                )
+            )
+        new_version = self.browse()
+        if VERSIONED_FIELDS & set(vals) and not self.env.context.get(STATE_WRITE_KEY):
+            new_version = self.filtered(
+                lambda content: content.state in ("approved", "published")
+            )
+        result = super().write(vals)
+        if new_version:
+            new_version._start_new_version()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_reviewed(self):
+        if self.filtered("review_ids"):
+            raise UserError(
+                self.env._(
+                    "Content that was reviewed cannot be deleted, so that its "
+                    "reviews are kept: archive it instead."
+                )
+            )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_take_request(self):
+        """Marketing takes a sales request and starts writing."""
+        self._check_marketing("take content requests")
+        self._check_transition("draft")
+        self._set_state("draft", author_id=self.env.uid)
+        return True
+
+    def action_submit(self):
+        """Ask the approvers; a resubmission keeps all earlier reviews."""
+        self._check_marketing("submit content")
+        self._check_transition("in_review")
+        for content in self:
+            content._ask_approvers()
+        return True
+
+    def action_approve(self, comment=False):
+        self._decide("approve", comment)
+        return True
+
+    def action_request_changes(self, comment=False):
+        self._decide("changes", comment)
+        return True
+
+    def action_publish(self):
+        self._check_marketing("publish content")
+        self._check_transition("published")
+        self._set_state("published", published_date=fields.Datetime.now())
+        for content in self:
+            content._notify_teams_published()
+        return True
+
+    def action_retire(self):
+        if not (
+            self.env.su
+            or self.env.user.has_group("sales_team.group_sale_manager")
+            or self.env.user.has_group("crm_alignment.group_marketing_manager")
+        ):
+            raise UserError(self.env._("Only managers retire content."))
+        self._check_transition("retired")
+        self._set_state("retired")
+        return True
+
+    # ------------------------------------------------------------
+    # BUSINESS METHODS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _is_marketing_user(self):
+        return self.env.user.has_group("crm_alignment.group_marketing_user")
+
+    def _check_marketing(self, what):
+        if not self.env.su and not self._is_marketing_user():
+            raise UserError(self.env._("Only marketing can %(what)s.", what=what))
+
+    def _check_transition(self, target):
+        allowed = CONTENT_TRANSITIONS[target]
+        refused = self.filtered(lambda content: content.state not in allowed)
+        if refused:
+            labels = dict(CONTENT_STATES)
+            raise UserError(
+                self.env._(
+                    "%(contents)s cannot become %(target)s from its current status.",
+                    contents=", ".join(
+                        f"{content.name} ({labels[content.state]})"
+                        for content in refused
+                    ),
+                    target=labels[target],
+                )
+            )
+
+    def _set_state(self, state, **extra):
+        self.with_context(**{STATE_WRITE_KEY: True}).write(dict(extra, state=state))
+
+    def _approval_rules(self):
+        self.ensure_one()
+        return self.env["crm.marketing.content.approval.rule"].search(
+            [("team_id", "in", self.team_ids.ids)]
+        )
+
+    def _ask_approvers(self):
+        """Approvers: those of the teams' approval rules, else the teams'
+        leaders; nobody approves their own content."""
+        self.ensure_one()
+        rules = self._approval_rules()
+        approvers = (
+            rules.approver_ids
+            | self.team_ids.filtered(lambda team: team not in rules.team_id).user_id
+        )
+        approvers -= self.author_id | self.contributor_ids
+        if not approvers:
+            raise UserError(
+                self.env._(
+                    "Nobody can approve %(content)s: give it a sales team with a "
+                    "leader, or an approval rule, other than its authors.",
+                    content=self.name,
+                )
+            )
+        mode = "all" if "all" in rules.mapped("mode") else "any"
+        self._set_state(
+            "in_review",
+            approver_ids=[fields.Command.set(approvers.ids)],
+            approval_mode=mode,
+        )
+        for user in approvers:
+            self.activity_schedule(
+                "crm_alignment.mail_activity_type_content_review",
+                user_id=user.id,
+                summary=self.env._(
+                    "Review version %(version)s of %(content)s",
+                    version=self.version,
+                    content=self.name,
+                ),
+            )
+
+    def _decide(self, decision, comment):
+        user = self.env.user
+        for content in self:
+            if content.state != "in_review":
+                raise UserError(
+                    self.env._("%(content)s is not in review.", content=content.name)
+                )
+            if user in content.author_id | content.contributor_ids:
+                raise UserError(self.env._("Nobody approves their own content."))
+            if user not in content.approver_ids and not self.env.su:
+                raise UserError(
+                    self.env._(
+                        "You are not an approver of %(content)s.", content=content.name
+                    )
+                )
+            self.env["crm.marketing.content.review"].sudo().create(
+                {
+                    "content_id": content.id,
+                    "reviewer_id": user.id,
+                    "decision": decision,
+                    "comment": comment or False,
+                    "version": content.version,
+                }
+            )
+            content.activity_ids.filtered(
+                lambda activity: activity.user_id == user
+                and activity.activity_type_id
+                == self.env.ref("crm_alignment.mail_activity_type_content_review")
+            ).sudo().action_feedback(feedback=comment or decision)
+            # the approver may be a salesperson named by a rule: the decision
+            # was checked above, the record is then updated on its behalf
+            content = content.sudo()
+            if decision == "changes":
+                content._set_state("changes_requested")
+            elif content._approval_satisfied():
+                content._approve()
+            content._notify_author(decision, comment, user)
+
+    def _approval_satisfied(self):
+        self.ensure_one()
+        approved_by = self.review_ids.filtered(
+            lambda review: review.version == self.version
+            and review.decision == "approve"
+        ).reviewer_id
+        if self.approval_mode == "all":
+            return not (self.approver_ids - approved_by)
+        return bool(approved_by)
+
+    def _approve(self):
+        self._set_state(
+            "approved",
+            approved_version=self.version,
+            approved_body=self.body,
+            approved_url=self.url,
+            approved_attachment_ids=[fields.Command.set(self.attachment_ids.ids)],
+            approved_date=fields.Datetime.now(),
+        )
+
+    def _start_new_version(self):
+        """Approved or published content was edited: a new version goes to
+        review; salespeople keep the last approved one meanwhile."""
+        for content in self:
+            content.with_context(**{STATE_WRITE_KEY: True}).write(
+                {"version": content.version + 1, "state": "draft"}
+            )
+            content.message_post(
+                body=self.env._(
+                    "Version %(version)s started: it needs approval again.",
+                    version=content.version,
+                )
+            )
+            content._ask_approvers()
+
+    def _notify_author(self, decision, comment, reviewer):
+        self.ensure_one()
+        recipient = self.author_id.partner_id
+        if decision == "approve":
+            text = self.env._(
+                "%(user)s approved version %(version)s.",
+                user=reviewer.name,
+                version=self.version,
+            )
+        else:
+            text = self.env._(
+                "%(user)s asked for changes to version %(version)s.",
+                user=reviewer.name,
+                version=self.version,
+            )
+        body = Markup("<p>%s</p>") % text
+        if comment:
+            body += Markup("<p>%s</p>") % comment
+        self.message_post(
+            body=body,
+            author_id=reviewer.partner_id.id,
+            partner_ids=recipient.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _notify_teams_published(self):
+        self.ensure_one()
+        partners = (self.team_ids.member_ids | self.team_ids.user_id).partner_id
+        self.message_post(
+            body=Markup("<p>%s</p>")
+            % self.env._(
+                "Published for %(teams)s: it is in the Content Library.",
+                teams=", ".join(self.team_ids.mapped("name")) or "-",
+            ),
+            partner_ids=partners.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
