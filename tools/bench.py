@@ -291,6 +291,11 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--addons-path", required=True)
     parser.add_argument("--data-dir", required=True)
+    parser.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="only the addon's database (its own rows, when time is short)",
+    )
     args = parser.parse_args()
     odoo.tools.config.parse_config(
         [
@@ -300,13 +305,17 @@ def main():
             "--max-cron-threads=0",
         ]
     )
-    odoo_version, pg_version = versions(args.base)
+    odoo_version, pg_version = versions(args.addon)
     print(
         f"Odoo {odoo_version}, PostgreSQL {pg_version}, Python "
         f"{platform.python_version()}, {os.cpu_count()} cores, N={args.n}, "
         f"runs={args.runs}, seed={SEED}"
     )
-    base = bench_database(args.base, args.n, args.runs, with_addon=False)
+    base = (
+        {}
+        if args.no_baseline
+        else bench_database(args.base, args.n, args.runs, with_addon=False)
+    )
     addon = bench_database(args.addon, args.n, args.runs, with_addon=True)
     operations = [
         ("create", f"create N leads (batches of {BATCH})"),

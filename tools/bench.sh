@@ -15,11 +15,16 @@ cleanup() {
     return 0
 }
 trap cleanup EXIT
-say "Creating $BASE_DB (crm) and $ADDON_DB (crm_alignment), without demo data"
-odoo_bin -d "$BASE_DB" -i crm --without-demo=all --stop-after-init --log-level warn \
-    --max-cron-threads 0 --http-port 0
+if [ -n "${BENCH_NO_BASELINE:-}" ]; then
+    say "Creating $ADDON_DB (crm_alignment) without demo data; no baseline"
+else
+    say "Creating $BASE_DB (crm) and $ADDON_DB (crm_alignment), without demo data"
+    odoo_bin -d "$BASE_DB" -i crm --without-demo=all --stop-after-init --log-level warn \
+        --max-cron-threads 0 --http-port 0
+fi
 odoo_bin -d "$ADDON_DB" -i "$MODULE" --without-demo=all --stop-after-init --log-level warn \
     --max-cron-threads 0 --http-port 0
 say "Benchmarking N=$N ($RUNS runs each)"
 "$VENV/bin/python" "$REPO_DIR/tools/bench.py" --base "$BASE_DB" --addon "$ADDON_DB" \
-    --n "$N" --runs "$RUNS" --addons-path "$ADDONS_PATH" --data-dir "$DATA_DIR"
+    --n "$N" --runs "$RUNS" --addons-path "$ADDONS_PATH" --data-dir "$DATA_DIR" \
+    ${BENCH_NO_BASELINE:+--no-baseline}
