@@ -5,18 +5,19 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 
 @tagged("post_install", "-at_install")
 class TestHandoffTour(HttpCase):
-    def test_marketing_hands_off_and_sales_accepts(self):
-        marketer = mail_new_test_user(
-            self.env,
-            login="tour_marketer",
-            name="Tour Marketer",
-            groups="base.group_user,crm_alignment.group_marketing_user",
+    """The main flow of each feature, in Chromium, as the role that does it."""
+
+    def _user(self, login, name, group):
+        return mail_new_test_user(
+            self.env, login=login, name=name, groups=f"base.group_user,{group}"
         )
-        salesman = mail_new_test_user(
-            self.env,
-            login="tour_salesman",
-            name="Tour Salesman",
-            groups="base.group_user,sales_team.group_sale_salesman",
+
+    def test_marketing_hands_off_and_sales_accepts(self):
+        marketer = self._user(
+            "tour_marketer", "Tour Marketer", "crm_alignment.group_marketing_user"
+        )
+        salesman = self._user(
+            "tour_salesman", "Tour Salesman", "sales_team.group_sale_salesman"
         )
         self.env["crm.team"].create(
             {"name": "Tour Team", "member_ids": [(6, 0, salesman.ids)]}
@@ -42,11 +43,10 @@ class TestHandoffTour(HttpCase):
         self.assertEqual(lead.lifecycle_stage, "accepted")
 
     def test_marketing_qualifies_a_lead_with_bant(self):
-        marketer = mail_new_test_user(
-            self.env,
-            login="tour_bant_marketer",
-            name="Tour BANT Marketer",
-            groups="base.group_user,crm_alignment.group_marketing_user",
+        marketer = self._user(
+            "tour_bant_marketer",
+            "Tour BANT Marketer",
+            "crm_alignment.group_marketing_user",
         )
         self.env.company.bant_profile_id = self.env.ref(
             "crm_alignment.crm_bant_profile_transactional"
@@ -66,17 +66,15 @@ class TestHandoffTour(HttpCase):
         self.assertEqual(lead.lifecycle_stage, "sales_ready")
 
     def test_sales_recycles_a_lead_to_nurture(self):
-        marketer = mail_new_test_user(
-            self.env,
-            login="tour_rc_marketer",
-            name="Tour Recycle Marketer",
-            groups="base.group_user,crm_alignment.group_marketing_user",
+        marketer = self._user(
+            "tour_rc_marketer",
+            "Tour Recycle Marketer",
+            "crm_alignment.group_marketing_user",
         )
-        salesman = mail_new_test_user(
-            self.env,
-            login="tour_rc_salesman",
-            name="Tour Recycle Salesman",
-            groups="base.group_user,sales_team.group_sale_salesman",
+        salesman = self._user(
+            "tour_rc_salesman",
+            "Tour Recycle Salesman",
+            "sales_team.group_sale_salesman",
         )
         lead = (
             self.env["crm.lead"]
@@ -95,17 +93,13 @@ class TestHandoffTour(HttpCase):
         self.assertEqual(lead.recycle_count, 1)
 
     def test_salesperson_follows_up_within_the_sla(self):
-        marketer = mail_new_test_user(
-            self.env,
-            login="tour_sla_marketer",
-            name="Tour SLA Marketer",
-            groups="base.group_user,crm_alignment.group_marketing_user",
+        marketer = self._user(
+            "tour_sla_marketer",
+            "Tour SLA Marketer",
+            "crm_alignment.group_marketing_user",
         )
-        salesman = mail_new_test_user(
-            self.env,
-            login="tour_sla_salesman",
-            name="Tour SLA Salesman",
-            groups="base.group_user,sales_team.group_sale_salesman",
+        salesman = self._user(
+            "tour_sla_salesman", "Tour SLA Salesman", "sales_team.group_sale_salesman"
         )
         self.env["crm.sla.policy"].create(
             {"name": "Tour SLA", "followup_hours": 1000, "sequence": 1}
@@ -124,23 +118,18 @@ class TestHandoffTour(HttpCase):
         self.assertEqual(lead.lifecycle_stage, "accepted")
 
     def test_content_is_reviewed_published_and_shared(self):
-        marketer = mail_new_test_user(
-            self.env,
-            login="tour_ct_marketer",
-            name="Tour Content Marketer",
-            groups="base.group_user,crm_alignment.group_marketing_user",
+        marketer = self._user(
+            "tour_ct_marketer",
+            "Tour Content Marketer",
+            "crm_alignment.group_marketing_user",
         )
-        manager = mail_new_test_user(
-            self.env,
-            login="tour_ct_manager",
-            name="Tour Content Manager",
-            groups="base.group_user,sales_team.group_sale_manager",
+        manager = self._user(
+            "tour_ct_manager", "Tour Content Manager", "sales_team.group_sale_manager"
         )
-        salesman = mail_new_test_user(
-            self.env,
-            login="tour_ct_salesman",
-            name="Tour Content Salesman",
-            groups="base.group_user,sales_team.group_sale_salesman",
+        salesman = self._user(
+            "tour_ct_salesman",
+            "Tour Content Salesman",
+            "sales_team.group_sale_salesman",
         )
         team = self.env["crm.team"].create(
             {
