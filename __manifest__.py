@@ -1,7 +1,8 @@
 {
     "name": "Sales & Marketing Alignment",
     "summary": "One shared pipeline for marketing and sales: lead lifecycle, "
-    "explicit hand-offs, BANT qualification",
+    "explicit hand-offs, BANT qualification, SLAs, shared content, "
+    "target accounts",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-alignment/crm_alignment",
@@ -10,6 +11,7 @@
     "license": "LGPL-3",
     "development_status": "Alpha",
     "depends": ["crm", "mail", "resource", "utm"],
+    "external_dependencies": {"python": ["publicsuffixlist"]},
     "data": [
         "security/crm_alignment_security.xml",
         "security/ir.model.access.csv",
@@ -20,8 +22,11 @@
         "data/ir_cron_data.xml",
         "data/crm_recycle_reason_data.xml",
         "data/crm_marketing_content_data.xml",
+        "data/crm_buying_role_data.xml",
+        "data/crm_free_mail_domain_data.xml",
         "wizards/crm_lead_handoff_wizard_views.xml",
         "wizards/crm_lead_recycle_views.xml",
+        "wizards/crm_target_account_add_views.xml",
         "views/crm_bant_option_views.xml",
         "views/crm_bant_profile_views.xml",
         "views/crm_lead_handoff_views.xml",
@@ -32,6 +37,8 @@
         "views/crm_sla_policy_views.xml",
         "views/crm_marketing_content_views.xml",
         "views/crm_team_views.xml",
+        "views/crm_target_account_views.xml",
+        "views/crm_lead_target_account_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
@@ -43,6 +50,7 @@
         "demo/crm_lead_bant_demo.xml",
         "demo/crm_lead_sla_demo.xml",
         "demo/crm_marketing_content_demo.xml",
+        "demo/crm_target_account_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

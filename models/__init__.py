@@ -9,7 +9,13 @@ from . import crm_marketing_content_approval_rule
 from . import crm_marketing_content_review
 from . import crm_marketing_content_share
 from . import crm_lead_sla
+from . import crm_buying_role
+from . import crm_free_mail_domain
+from . import crm_target_account_list
+from . import crm_target_account
+from . import crm_target_account_contact
 from . import crm_lead
+from . import crm_lead_target_account
 from . import crm_lead_bant
 from . import crm_lead_recycling
 from . import crm_lead_followup
@@ -19,3 +25,4 @@ from . import crm_team_digest
 from . import mail_activity
 from . import res_company
 from . import res_config_settings
+from . import res_partner

@@ -46,6 +46,17 @@ class CrmSlaPolicy(models.Model):
         default="[]",
         help="Only hand-offs of leads matching this filter (e.g. BANT score >= 80).",
     )
+    target_tier_scope = fields.Selection(
+        selection=[
+            ("1", "Tier 1 accounts"),
+            ("1_2", "Tier 1 and 2 accounts"),
+            ("target", "Any target account"),
+            ("none", "Leads of no target account"),
+        ],
+        string="Target Accounts",
+        help="Only hand-offs of leads of target accounts of these tiers (or of "
+        "no target account). Empty: every lead.",
+    )
     # Sales side
     followup_hours = fields.Float(
         string="Follow-up Within (working hours)",
@@ -195,6 +206,7 @@ class CrmSlaPolicy(models.Model):
                     or (lead.company_id or self.env.company) == p.company_id
                 )
                 and (not p.team_ids or lead.team_id in p.team_ids)
+                and p._covers_tier(lead.target_tier)
             )
             domain = safe_eval(policy.lead_domain or "[]")
             if domain and candidates:
@@ -203,6 +215,16 @@ class CrmSlaPolicy(models.Model):
                 matched[lead] = policy
             rest -= candidates
         return matched
+
+    def _covers_tier(self, tier):
+        scope = self.target_tier_scope
+        return {
+            False: True,
+            "1": tier == "1",
+            "1_2": tier in ("1", "2"),
+            "target": bool(tier),
+            "none": not tier,
+        }[scope]
 
     def _calendar_for(self, lead):
         self.ensure_one()

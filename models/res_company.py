@@ -10,6 +10,12 @@ class ResCompany(models.Model):
         domain="[('company_id', 'in', (id, False))]",
         help="BANT profile of the leads whose sales team has none.",
     )
+    target_account_idle_days = fields.Integer(
+        string="Target Accounts Idle After (days)",
+        default=30,
+        help="A target account with no message or e-mail on its leads for "
+        "this many days shows under 'No Recent Activity'.",
+    )
 
     def write(self, vals):
         result = super().write(vals)

@@ -8,3 +8,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.bant_profile_id",
         readonly=False,
     )
+    crm_target_account_idle_days = fields.Integer(
+        related="company_id.target_account_idle_days",
+        readonly=False,
+    )

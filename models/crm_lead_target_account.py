@@ -1,0 +1,173 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .company_domain import email_company_domain
+
+TIERS = [("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3")]
+# Fields whose change can move a lead to another target account.
+LEAD_MATCH_FIELDS = ("partner_id", "email_from", "company_id")
+
+
+class CrmLead(models.Model):
+    """Leads meet target accounts: each lead points at the account of its
+    company (commercial partner) or, without a partner, of the company whose
+    e-mail or website domain is the lead's e-mail domain.
+
+    The link is kept by one SQL statement (``_target_account_match``) run
+    when leads, companies, accounts, lists or the free-mail list change: a
+    stored compute would have to depend on every account of every list."""
+
+    _inherit = "crm.lead"
+
+    email_company_domain = fields.Char(
+        compute="_compute_email_company_domain",
+        store=True,
+        index="btree_not_null",
+        help="Registrable domain of the e-mail (eu.acme.co.uk gives acme.co.uk).",
+    )
+    target_partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Target Company",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Company on a target-account list (in any state) this lead belongs to.",
+    )
+    target_account_id = fields.Many2one(
+        comodel_name="crm.target.account",
+        string="Target Account",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The account of the lead's company in an agreed or active list: "
+        "the best tier, then the most recent list.",
+    )
+    target_tier = fields.Selection(
+        selection=TIERS,
+        readonly=True,
+        copy=False,
+        help="Tier of the target account.",
+    )
+
+    @api.depends("email_from")
+    def _compute_email_company_domain(self):
+        for lead in self:
+            lead.email_company_domain = email_company_domain(lead.email_from)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        if self._target_accounts_exist():
+            leads._target_account_match()
+        return leads
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(field in vals for field in LEAD_MATCH_FIELDS):
+            if self._target_accounts_exist():
+                self._target_account_match()
+        return result
+
+    @api.model
+    def _target_accounts_exist(self):
+        # One cheap query keeps leads' create free of matching when ABM is
+        # not used at all.
+        self.env.cr.execute("SELECT 1 FROM crm_target_account LIMIT 1")
+        return bool(self.env.cr.rowcount)
+
+    def action_open_target_account(self):
+        self.ensure_one()
+        return self.target_account_id._get_formview_action()
+
+    @api.model
+    def _target_account_match(self, partner_ids=(), domains=(), all_leads=False):
+        """Re-link leads to their target account in one UPDATE.
+
+        Scope: the leads in ``self``, the leads of the given companies (by
+        commercial partner or previous link), the leads whose e-mail domain
+        is one of ``domains``; or every lead with ``all_leads``.
+        :returns: ids of the leads whose link changed
+        """
+        domains = [domain for domain in domains if domain]
+        partner_ids = list(partner_ids)
+        if not (all_leads or self.ids or partner_ids or domains):
+            return []
+        self.env.flush_all()
+        if all_leads:
+            scope = SQL("TRUE")
+        else:
+            scope = SQL(
+                """l.id = ANY(%(lead_ids)s)
+                OR l.target_partner_id = ANY(%(partner_ids)s)
+                OR p.commercial_partner_id = ANY(%(partner_ids)s)
+                OR l.email_company_domain = ANY(%(domains)s)""",
+                lead_ids=self.ids,
+                partner_ids=partner_ids,
+                domains=domains,
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+            WITH scope AS (
+                SELECT l.id, l.company_id, l.email_company_domain AS domain,
+                       p.commercial_partner_id
+                  FROM crm_lead l
+             LEFT JOIN res_partner p ON p.id = l.partner_id
+                 WHERE %(scope)s
+            ), account AS (
+                SELECT a.id, a.partner_id, a.tier, tl.company_id, tl.date_start,
+                       tl.id AS list_id, tl.state IN ('agreed', 'active') AS live,
+                       c.email_company_domain, c.website_company_domain
+                  FROM crm_target_account a
+                  JOIN crm_target_account_list tl ON tl.id = a.list_id AND tl.active
+                  JOIN res_partner c ON c.id = a.partner_id
+            ), account_domain AS (
+                SELECT DISTINCT account.*, d.domain
+                  FROM account
+                 CROSS JOIN LATERAL (VALUES (account.email_company_domain),
+                                            (account.website_company_domain)) d(domain)
+                 WHERE d.domain IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM crm_free_mail_domain f
+                                    WHERE f.name = d.domain AND f.active)
+            ), candidate AS (
+                SELECT s.id AS lead_id, account.id, account.partner_id, account.tier,
+                       account.live, account.date_start, account.list_id
+                  FROM scope s
+                  JOIN account ON account.partner_id = s.commercial_partner_id
+                 WHERE s.company_id IS NULL OR s.company_id = account.company_id
+                 UNION ALL
+                SELECT s.id, ad.id, ad.partner_id, ad.tier, ad.live, ad.date_start,
+                       ad.list_id
+                  FROM scope s
+                  JOIN account_domain ad ON ad.domain = s.domain
+                 WHERE s.commercial_partner_id IS NULL
+                   AND (s.company_id IS NULL OR s.company_id = ad.company_id)
+            ), best AS (
+                SELECT DISTINCT ON (lead_id) lead_id, partner_id,
+                       CASE WHEN live THEN id END AS account_id,
+                       CASE WHEN live THEN tier END AS tier
+                  FROM candidate
+              ORDER BY lead_id, live DESC, tier, date_start DESC NULLS LAST,
+                       list_id DESC
+            )
+            UPDATE crm_lead l
+               SET target_partner_id = best.partner_id,
+                   target_account_id = best.account_id,
+                   target_tier = best.tier
+              FROM scope
+         LEFT JOIN best ON best.lead_id = scope.id
+             WHERE l.id = scope.id
+               AND (l.target_partner_id IS DISTINCT FROM best.partner_id
+                    OR l.target_account_id IS DISTINCT FROM best.account_id
+                    OR l.target_tier IS DISTINCT FROM best.tier)
+         RETURNING l.id
+            """,
+                scope=scope,
+            )
+        )
+        changed = [row[0] for row in self.env.cr.fetchall()]
+        if changed:
+            self.env["crm.lead"].browse(changed).invalidate_recordset(
+                ["target_partner_id", "target_account_id", "target_tier"]
+            )
+        return changed

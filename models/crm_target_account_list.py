@@ -1,0 +1,333 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+LIST_STATES = [
+    ("proposed", "Proposed"),
+    ("agreed", "Agreed"),
+    ("active", "Active"),
+    ("closed", "Closed"),
+]
+LIVE_STATES = ("agreed", "active")
+SIGN_OFF_FIELDS = (
+    "state",
+    "sales_agreed_user_id",
+    "sales_agreed_date",
+    "marketing_agreed_user_id",
+    "marketing_agreed_date",
+)
+# Set by the list's own actions: sign-offs and states change only there.
+LIST_STATE_WRITE_KEY = "crm_alignment_target_list_state_write"
+SIGN_OFF_GROUPS = {
+    "sales": "sales_team.group_sale_manager",
+    "marketing": "crm_alignment.group_marketing_manager",
+}
+
+
+class CrmTargetAccountList(models.Model):
+    """Companies both teams agree to pursue together for a period: marketing
+    proposes, a sales manager and a marketing manager sign off."""
+
+    _name = "crm.target.account.list"
+    _description = "Target Account List"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        comodel_name="res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    team_id = fields.Many2one(
+        comodel_name="crm.team",
+        string="Sales Team",
+        check_company=True,
+        tracking=True,
+    )
+    marketing_owner_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Marketing Owner",
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+        tracking=True,
+    )
+    sales_owner_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Sales Owner",
+        compute="_compute_sales_owner_id",
+        store=True,
+        readonly=False,
+        domain="[('share', '=', False)]",
+        tracking=True,
+    )
+    date_start = fields.Date(
+        string="Start", default=fields.Date.context_today, tracking=True
+    )
+    date_end = fields.Date(string="End", tracking=True)
+    state = fields.Selection(
+        selection=LIST_STATES,
+        default="proposed",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        help="Proposed: marketing's draft. Agreed: a sales manager and a "
+        "marketing manager signed off; its leads are target-account leads. "
+        "Active: being worked. Closed: over; its leads are no longer flagged.",
+    )
+    sales_agreed_user_id = fields.Many2one(
+        comodel_name="res.users", string="Sales Sign-off", readonly=True, copy=False
+    )
+    sales_agreed_date = fields.Datetime(
+        string="Sales Signed On", readonly=True, copy=False
+    )
+    marketing_agreed_user_id = fields.Many2one(
+        comodel_name="res.users", string="Marketing Sign-off", readonly=True, copy=False
+    )
+    marketing_agreed_date = fields.Datetime(
+        string="Marketing Signed On", readonly=True, copy=False
+    )
+    description = fields.Html(string="Why These Accounts")
+    account_ids = fields.One2many(
+        comodel_name="crm.target.account",
+        inverse_name="list_id",
+        string="Accounts",
+        copy=True,
+    )
+    account_count = fields.Integer(compute="_compute_account_count")
+
+    @api.depends("team_id")
+    def _compute_sales_owner_id(self):
+        for target_list in self:
+            if target_list.team_id.user_id:
+                target_list.sales_owner_id = target_list.team_id.user_id
+
+    def _compute_account_count(self):
+        counts = dict(
+            self.env["crm.target.account"]._read_group(
+                [("list_id", "in", self.ids)], ["list_id"], ["__count"]
+            )
+        )
+        for target_list in self:
+            target_list.account_count = counts.get(target_list, 0)
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for target_list in self:
+            if (
+                target_list.date_start
+                and target_list.date_end
+                and target_list.date_end < target_list.date_start
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The list %(name)s ends before it starts.",
+                        name=target_list.name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.context.get(LIST_STATE_WRITE_KEY):
+            for vals in vals_list:
+                if any(
+                    vals.get(field) for field in SIGN_OFF_FIELDS if field != "state"
+                ):
+                    raise UserError(self._sign_off_only_message())
+                if vals.get("state", "proposed") != "proposed":
+                    raise UserError(self._sign_off_only_message())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.context.get(LIST_STATE_WRITE_KEY) and any(
+            field in vals for field in SIGN_OFF_FIELDS
+        ):
+            raise UserError(self._sign_off_only_message())
+        rematch = {"active", "company_id", "date_start"} & set(vals)
+        result = super().write(vals)
+        if rematch:
+            self._target_account_rematch()
+        return result
+
+    def unlink(self):
+        accounts = self.account_ids
+        partner_ids, domains = accounts._target_match_keys()
+        # Cascaded deletions skip the accounts' unlink(): say it here.
+        result = super().unlink()
+        self.env["crm.lead"]._target_account_match(
+            partner_ids=partner_ids, domains=domains
+        )
+        return result
+
+    def _sign_off_only_message(self):
+        return self.env._(
+            "A target-account list is proposed first; its state and sign-offs "
+            "change only through its buttons (Agree for Sales, Agree for "
+            "Marketing, Activate, Close, Back to Proposed)."
+        )
+
+    def _target_account_rematch(self):
+        partner_ids, domains = self.account_ids._target_match_keys()
+        self.env["crm.lead"]._target_account_match(
+            partner_ids=partner_ids, domains=domains
+        )
+
+    def _write_state(self, vals):
+        self.with_context(**{LIST_STATE_WRITE_KEY: True}).write(vals)
+        if "state" in vals:
+            self._target_account_rematch()
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_agree_sales(self):
+        return self._agree("sales")
+
+    def action_agree_marketing(self):
+        return self._agree("marketing")
+
+    def _agree(self, side, user=None):
+        """Sign off for one side; the second sign-off agrees the list."""
+        user = self.env["res.users"].browse(user) if isinstance(user, int) else user
+        user = user or self.env.user
+        if not user.has_group(SIGN_OFF_GROUPS[side]):
+            raise AccessError(
+                self.env._(
+                    "Only a sales manager signs off for sales, and only a "
+                    "marketing manager for marketing."
+                )
+            )
+        not_proposed = self.filtered(lambda tl: tl.state != "proposed")
+        if not_proposed:
+            raise UserError(
+                self.env._(
+                    "Only proposed lists are signed off: %(lists)s.",
+                    lists=", ".join(not_proposed.mapped("name")),
+                )
+            )
+        now = fields.Datetime.now()
+        for target_list in self:
+            if not target_list.account_ids:
+                raise UserError(
+                    self.env._(
+                        "Add companies to %(name)s before signing it off.",
+                        name=target_list.name,
+                    )
+                )
+            vals = {f"{side}_agreed_user_id": user.id, f"{side}_agreed_date": now}
+            other = "marketing" if side == "sales" else "sales"
+            if target_list[f"{other}_agreed_user_id"]:
+                vals["state"] = "agreed"
+            target_list._write_state(vals)
+            target_list.message_post(
+                body=self.env._(
+                    "Signed off for %(side)s by %(user)s.",
+                    side=self.env._("Sales")
+                    if side == "sales"
+                    else self.env._("Marketing"),
+                    user=user.name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def _check_manager(self):
+        user = self.env.user
+        if not self.env.su and not (
+            user.has_group(SIGN_OFF_GROUPS["sales"])
+            or user.has_group(SIGN_OFF_GROUPS["marketing"])
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only sales and marketing managers activate, close or "
+                    "reopen target-account lists."
+                )
+            )
+
+    def _check_state(self, allowed):
+        wrong = self.filtered(lambda tl: tl.state not in allowed)
+        if wrong:
+            states = dict(LIST_STATES)
+            raise UserError(
+                self.env._(
+                    "This cannot be done on %(lists)s: it needs a list that is "
+                    "%(states)s.",
+                    lists=", ".join(wrong.mapped("name")),
+                    states=self.env._(" or ").join(
+                        str(states[state]) for state in allowed
+                    ),
+                )
+            )
+
+    def action_activate(self):
+        self._check_manager()
+        self._check_state(("agreed",))
+        self._write_state({"state": "active"})
+        return True
+
+    def action_close(self):
+        self._check_manager()
+        self._check_state(LIVE_STATES)
+        self._write_state(
+            {"state": "closed", "date_end": fields.Date.context_today(self)}
+        )
+        return True
+
+    def action_reset_to_proposed(self):
+        """Renegotiate: back to proposed, both sign-offs cleared."""
+        self._check_manager()
+        self._check_state(("agreed", "active", "closed"))
+        self._write_state(
+            {
+                "state": "proposed",
+                "sales_agreed_user_id": False,
+                "sales_agreed_date": False,
+                "marketing_agreed_user_id": False,
+                "marketing_agreed_date": False,
+            }
+        )
+        return True
+
+    def action_view_accounts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_alignment.crm_target_account_action"
+        )
+        action["domain"] = [("list_id", "=", self.id)]
+        action["context"] = {
+            "default_list_id": self.id,
+            "search_default_list_id": False,
+        }
+        return action
+
+    # ------------------------------------------------------------
+    # MEMBERSHIP LOG
+    # ------------------------------------------------------------
+
+    def _log_membership(self, lines_by_list):
+        """One chatter note per agreed or active list for a batch of changes
+        (an import of 200 companies is one note, not 200).
+
+        :param lines_by_list: {list: [text, ...]}
+        """
+        for target_list, lines in lines_by_list.items():
+            if target_list.state not in LIVE_STATES or not lines:
+                continue
+            target_list.message_post(
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    self.env._("Membership changed after the agreement:"),
+                    Markup().join(Markup("<li>%s</li>") % line for line in lines),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
