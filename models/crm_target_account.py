@@ -6,6 +6,19 @@ from odoo.tools import SQL
 
 from .crm_lead_target_account import TIERS
 
+ENGAGEMENT_FIELDS = [
+    "engagement_id",
+    "lead_count",
+    "opportunity_count",
+    "open_pipeline",
+    "won_revenue",
+    "handoff_count",
+    "last_touch_date",
+    "engagement_score",
+    "derived_status",
+    "status",
+    "is_idle",
+]
 ACCOUNT_STATUSES = [
     ("identified", "Identified"),
     ("engaged", "Engaged"),
@@ -270,6 +283,9 @@ class CrmTargetAccount(models.Model):
             self._check_list_open(self.list_id)
         old_tiers = {account: account.tier for account in self}
         result = super().write(vals)
+        # The roll-up is a view over this table: what it read is stale now.
+        self.env["crm.target.account.engagement"].invalidate_model()
+        self.invalidate_recordset(ENGAGEMENT_FIELDS)
         if "status_override" in vals and not vals["status_override"]:
             self.filtered("status_reason").status_reason = False
         if "tier" in vals:
@@ -419,7 +435,17 @@ class CrmTargetAccount(models.Model):
             raise UserError(
                 self.env._("Every wanted role is filled or already planned.")
             )
-        self.env["mail.activity"].create(vals_list)
+        # Salespeople only read accounts (they may plan activities on them,
+        # _mail_post_access), but assigning subscribes the assignee, which
+        # needs write access. mail.activity.create() subscribes a user once
+        # per activity, so one batch holds one activity per account and user.
+        waves, seen = defaultdict(list), defaultdict(int)
+        for vals in vals_list:
+            key = (vals["res_id"], vals["user_id"])
+            waves[seen[key]].append(vals)
+            seen[key] += 1
+        for wave in waves.values():
+            self.env["mail.activity"].sudo().create(wave)
         return True
 
     def _coverage_activity_vals(

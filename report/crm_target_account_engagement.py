@@ -57,6 +57,34 @@ class CrmTargetAccountEngagement(models.Model):
     status = fields.Selection(selection=ACCOUNT_STATUSES, readonly=True)
     is_idle = fields.Boolean(string="No Recent Activity", readonly=True)
 
+    _depends = {
+        "crm.target.account": [
+            "list_id",
+            "partner_id",
+            "tier",
+            "sales_owner_id",
+            "company_id",
+            "status_override",
+        ],
+        "crm.target.account.list": ["state", "team_id"],
+        "crm.lead": [
+            "target_partner_id",
+            "company_id",
+            "active",
+            "type",
+            "stage_id",
+            "expected_revenue",
+        ],
+        "crm.lead.handoff": ["lead_id", "direction"],
+        "mail.message": ["model", "res_id", "message_type", "date", "subtype_id"],
+    }
+
+    def _fetch_query(self, query, fields):
+        # Reads, unlike searches, do not flush what the view depends on.
+        for model_name, field_names in self._depends.items():
+            self.env[model_name].flush_model(field_names)
+        return super()._fetch_query(query, fields)
+
     @property
     def _table_query(self):
         return SQL(
