@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .crm_lead_target_account import TIERS
@@ -19,6 +19,8 @@ ENGAGEMENT_FIELDS = [
     "status",
     "is_idle",
 ]
+# What a salesperson may change on an account: its buying committee and notes.
+SALESPERSON_FIELDS = {"contact_ids", "notes"}
 ACCOUNT_STATUSES = [
     ("identified", "Identified"),
     ("engaged", "Engaged"),
@@ -102,6 +104,10 @@ class CrmTargetAccount(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     color = fields.Integer()
+    can_manage = fields.Boolean(
+        compute="_compute_can_manage",
+        help="Technical: the current user may change tier, owners and status.",
+    )
 
     # Coverage of the buying committee
     role_wanted_count = fields.Integer(
@@ -167,6 +173,19 @@ class CrmTargetAccount(models.Model):
             account.marketing_owner_id = (
                 account.marketing_owner_id or account.list_id.marketing_owner_id
             )
+
+    @api.depends_context("uid")
+    def _compute_can_manage(self):
+        self.can_manage = self._can_manage()
+
+    @api.model
+    def _can_manage(self):
+        user = self.env.user
+        return (
+            self.env.su
+            or user.has_group("crm_alignment.group_marketing_user")
+            or user.has_group("sales_team.group_sale_manager")
+        )
 
     @api.depends("partner_id", "list_id")
     def _compute_display_name(self):
@@ -264,6 +283,14 @@ class CrmTargetAccount(models.Model):
         return accounts
 
     def write(self, vals):
+        if set(vals) - SALESPERSON_FIELDS and not self._can_manage():
+            raise AccessError(
+                self.env._(
+                    "Salespeople fill an account's buying committee and notes; "
+                    "its tier, owners and status are set by marketing and sales "
+                    "managers."
+                )
+            )
         if {"partner_id", "list_id"} & set(vals):
             moved = self.filtered(
                 lambda account: (

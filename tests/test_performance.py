@@ -115,7 +115,9 @@ class TestPerformance(AlignmentCase):
 
 # Measured on a database with crm_alignment and its dependencies only.
 PER_BATCH_SLACK = 3
-CREATE_20 = 158
+# Creating leads: +2 since target accounts (is there any account; the one
+# UPDATE that links the whole batch to its accounts).
+CREATE_20 = 160
 WRITE_20 = 1
 HANDOFF_20 = 56
 KANBAN_READ = 7

@@ -165,3 +165,73 @@ class TestHandoffTour(HttpCase):
             login="tour_ct_salesman",
         )
         self.assertEqual(lead.content_share_ids.content_id, content)
+
+    def test_both_teams_agree_a_target_list(self):
+        for login, name, group in (
+            (
+                "tour_abm_marketer",
+                "Tour Marketer",
+                "crm_alignment.group_marketing_user",
+            ),
+            (
+                "tour_abm_sales_mgr",
+                "Tour Sales Manager",
+                "sales_team.group_sale_manager",
+            ),
+            (
+                "tour_abm_mkt_mgr",
+                "Tour Marketing Manager",
+                "crm_alignment.group_marketing_manager",
+            ),
+            ("tour_abm_salesman", "Tour Salesman", "sales_team.group_sale_salesman"),
+        ):
+            self._user(login, name, group)
+        company = self.env["res.partner"].create(
+            {"name": "Tour Target Co", "is_company": True, "website": "tourtarget.com"}
+        )
+        self.env["res.partner"].create(
+            {"name": "Tour Champion", "parent_id": company.id}
+        )
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Tour Target Lead",
+                "type": "lead",
+                "email_from": "x@eu.tourtarget.com",
+            }
+        )
+        self.assertFalse(lead.target_account_id)
+        self.start_tour(
+            "/odoo/action-crm_alignment.crm_target_account_list_action/new",
+            "crm_alignment_abm_propose_tour",
+            login="tour_abm_marketer",
+        )
+        target_list = self.env["crm.target.account.list"].search(
+            [("name", "=", "Tour Strategic Accounts")]
+        )
+        self.assertEqual(target_list.account_ids.partner_id, company)
+        self.assertFalse(lead.target_account_id, "proposed only")
+        action = "crm_alignment.crm_target_account_list_action"
+        url = f"/odoo/action-{action}/{target_list.id}"
+        self.start_tour(
+            url, "crm_alignment_abm_agree_sales_tour", login="tour_abm_sales_mgr"
+        )
+        self.start_tour(
+            url, "crm_alignment_abm_agree_marketing_tour", login="tour_abm_mkt_mgr"
+        )
+        self.assertEqual(target_list.state, "agreed")
+        account = target_list.account_ids
+        self.start_tour(
+            f"/odoo/action-crm_alignment.crm_target_account_action/{account.id}",
+            "crm_alignment_abm_roles_tour",
+            login="tour_abm_salesman",
+        )
+        self.assertEqual(
+            account.contact_ids.role_id,
+            self.env.ref("crm_alignment.crm_buying_role_champion"),
+        )
+        self.assertEqual(lead.target_account_id, account)
+        self.start_tour(
+            "/odoo/action-crm_alignment.crm_lead_action_marketing?view_type=kanban",
+            "crm_alignment_abm_lead_tour",
+            login="tour_abm_marketer",
+        )
