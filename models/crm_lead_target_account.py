@@ -96,15 +96,36 @@ class CrmLead(models.Model):
         if all_leads:
             scope = SQL("TRUE")
         else:
-            scope = SQL(
-                """l.id = ANY(%(lead_ids)s)
-                OR l.target_partner_id = ANY(%(partner_ids)s)
-                OR p.commercial_partner_id = ANY(%(partner_ids)s)
-                OR l.email_company_domain = ANY(%(domains)s)""",
-                lead_ids=self.ids,
-                partner_ids=partner_ids,
-                domains=domains,
-            )
+            # One index-friendly branch per key: an OR of them would scan
+            # every lead on each create.
+            branches = []
+            if self.ids:
+                branches.append(
+                    SQL("SELECT id FROM crm_lead WHERE id = ANY(%s)", self.ids)
+                )
+            if partner_ids:
+                branches.append(
+                    SQL(
+                        "SELECT id FROM crm_lead WHERE target_partner_id = ANY(%s)",
+                        partner_ids,
+                    )
+                )
+                branches.append(
+                    SQL(
+                        """SELECT cl.id FROM crm_lead cl
+                             JOIN res_partner cp ON cp.id = cl.partner_id
+                            WHERE cp.commercial_partner_id = ANY(%s)""",
+                        partner_ids,
+                    )
+                )
+            if domains:
+                branches.append(
+                    SQL(
+                        "SELECT id FROM crm_lead WHERE email_company_domain = ANY(%s)",
+                        domains,
+                    )
+                )
+            scope = SQL("l.id IN (%s)", SQL(" UNION ").join(branches))
         self.env.cr.execute(
             SQL(
                 """

@@ -21,6 +21,8 @@ SEED = 20261123
 BATCH = 1000
 PAGE = 80  # leads on one kanban / list page
 NOT_BUILT = "feature not built yet"
+MATCH_LEADS = 100_000  # target-account matching: leads ...
+MATCH_ACCOUNTS = 1_000  # ... against accounts, whatever N is
 
 
 class Measure:
@@ -220,6 +222,79 @@ def bench_bant_rescore(env, leads, measure):
     return measure(env, lambda e: profile.with_env(e).write({"threshold": 35}))
 
 
+def bench_target_matching(env, measure):
+    """100,000 leads (a third by contact, a third by e-mail domain, a third
+    matching nothing or a free-mail address) against 1,000 target accounts
+    of an active list: time re-linking all of them from scratch."""
+    from odoo.tools import SQL
+
+    companies = env["res.partner"].create(
+        [
+            {
+                "name": f"Target Company {index}",
+                "is_company": True,
+                "website": f"https://www.target{index}."
+                + ("co.uk" if index % 5 == 0 else "com"),
+            }
+            for index in range(MATCH_ACCOUNTS)
+        ]
+    )
+    contacts = env["res.partner"].create(
+        [{"name": f"Target Contact {c.id}", "parent_id": c.id} for c in companies]
+    )
+    target_list = env["crm.target.account.list"].create(
+        {
+            "name": "Bench targets",
+            "account_ids": [
+                (0, 0, {"partner_id": c.id, "tier": str(1 + c.id % 3)})
+                for c in companies
+            ],
+        }
+    )
+    target_list.with_context(crm_alignment_target_list_state_write=True).write(
+        {"state": "active"}
+    )
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            """
+            INSERT INTO crm_lead (name, type, active, lifecycle_stage, sourced_by,
+                   company_id, partner_id, email_from, email_company_domain,
+                   create_uid, write_uid, create_date, write_date)
+            SELECT 'Match lead ' || i, 'lead', TRUE, 'new', 'marketing', %(company)s,
+                   CASE WHEN mod(i, 3) = 0
+                        THEN (%(contacts)s::int[])[1 + mod(i, %(accounts)s)] END,
+                   'x' || i || '@' || d.domain, d.domain,
+                   1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+              FROM generate_series(1, %(leads)s) i
+             CROSS JOIN LATERAL (SELECT CASE
+                   WHEN mod(i, 3) = 1 THEN 'target' || mod(i, %(accounts)s)
+                        || CASE WHEN mod(mod(i, %(accounts)s), 5) = 0
+                                THEN '.co.uk' ELSE '.com' END
+                   WHEN mod(i, 6) = 2 THEN 'gmail.com'
+                   ELSE 'nobody' || i || '.com' END AS domain) d
+            """,
+            company=env.company.id,
+            contacts=contacts.ids,
+            accounts=MATCH_ACCOUNTS,
+            leads=MATCH_LEADS,
+        )
+    )
+    env.cr.execute("ANALYZE crm_lead")
+    env.cr.commit()
+    result = measure(
+        env,
+        lambda e: e["crm.lead"]._target_account_match(all_leads=True),
+        keep_last=True,
+    )
+    env.cr.execute(
+        "SELECT count(*) FROM crm_lead WHERE name LIKE 'Match lead %%'"
+        " AND target_account_id IS NOT NULL"
+    )
+    print(f"  (after the last run: {env.cr.fetchone()[0]} leads linked)", flush=True)
+    return result
+
+
 def bench_database(dbname, n, runs, with_addon):
     rows = {}
     measure = Measure(runs)
@@ -271,6 +346,7 @@ def bench_database(dbname, n, runs, with_addon):
             rows["recycle"] = bench_recycle(env, leads[:1000], team, measure)
             rows["bant"] = bench_bant_rescore(env, leads, measure)
             rows["sla"] = bench_sla_cron(env, leads, measure)
+            rows["target match"] = bench_target_matching(env, measure)
         env.cr.rollback()
     return rows
 
@@ -327,26 +403,29 @@ def main():
         ("bant", "BANT re-score after a profile change"),
         ("sla", "SLA cron over N ongoing SLAs"),
         ("recycle", "recycle 1,000 leads"),
+        ("target match", f"match leads to {MATCH_ACCOUNTS:,} target accounts"),
     ]
+    row_n = {"target match": MATCH_LEADS}
     header = f"{'operation':<42} {'N':>7} {'crm s':>8} {'addon s':>8} {'ratio':>6} "
     header += f"{'crm q':>7} {'addon q':>8}"
     print(header)
     print("-" * len(header))
     for key, label in operations:
+        n = row_n.get(key, args.n)
         if key not in addon:
-            print(f"{label:<42} {args.n:>7} {NOT_BUILT}")
+            print(f"{label:<42} {n:>7} {NOT_BUILT}")
             continue
         seconds, queries = addon[key]
         if key in base:
             base_seconds, base_queries = base[key]
             ratio = f"{seconds / base_seconds:.2f}" if base_seconds else "-"
             print(
-                f"{label:<42} {args.n:>7} {base_seconds:>8.3f} {seconds:>8.3f} "
+                f"{label:<42} {n:>7} {base_seconds:>8.3f} {seconds:>8.3f} "
                 f"{ratio:>6} {base_queries:>7} {queries:>8}"
             )
         else:
             print(
-                f"{label:<42} {args.n:>7} {'-':>8} {seconds:>8.3f} {'-':>6} "
+                f"{label:<42} {n:>7} {'-':>8} {seconds:>8.3f} {'-':>6} "
                 f"{'-':>7} {queries:>8}"
             )
 
