@@ -85,7 +85,12 @@ class CrmLead(models.Model):
 
     @api.model
     def _alignment_is_marketing_user(self):
-        return self.env.user.has_group("crm_alignment.group_marketing_user")
+        """On the marketing side only: a user who is also a sales manager
+        (the administrator is both) works leads as sales does."""
+        user = self.env.user
+        return user.has_group("crm_alignment.group_marketing_user") and not (
+            user.has_group("sales_team.group_sale_manager")
+        )
 
     @api.model
     def _alignment_is_inbound(self):

@@ -158,6 +158,18 @@ class CrmTargetAccountList(models.Model):
             self._target_account_rematch()
         return result
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_proposed(self):
+        agreed = self.filtered(lambda tl: tl.state != "proposed")
+        if agreed:
+            raise UserError(
+                self.env._(
+                    "%(lists)s was agreed by both teams: close or archive it "
+                    "instead of deleting it.",
+                    lists=", ".join(agreed.mapped("name")),
+                )
+            )
+
     def unlink(self):
         accounts = self.account_ids
         partner_ids, domains = accounts._target_match_keys()

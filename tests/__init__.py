@@ -7,4 +7,5 @@ from . import test_performance
 from . import test_recycle
 from . import test_sla
 from . import test_target_account
+from . import test_target_account_rpc
 from . import test_tour

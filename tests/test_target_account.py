@@ -220,8 +220,17 @@ class TestLeadMatching(TargetAccountCase):
             (0, 0, {"partner_id": self.acme.id, "tier": "1"})
         ]
         self.assertEqual(lead.target_tier, "1")
-        self.target_list.with_user(self.marketer).unlink()
+        with self.assertRaisesRegex(UserError, "close or archive it"):
+            self.target_list.with_user(self.marketer).unlink()
+        self.target_list.with_user(self.marketer).action_archive()
         self.assertFalse(lead.target_account_id)
+        self.target_list.with_user(self.marketer).action_unarchive()
+        self.assertEqual(lead.target_tier, "1")
+        draft = self.make_list("Draft", {self.other: "2"})
+        other_lead = self.lead(partner_id=self.other.id)
+        self.assertEqual(other_lead.target_partner_id, self.other)
+        draft.with_user(self.marketer).unlink()
+        self.assertFalse(other_lead.target_partner_id)
 
     def test_other_company_list_does_not_flag(self):
         company_b = self.env["res.company"].create({"name": "Alignment B"})

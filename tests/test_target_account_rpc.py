@@ -1,0 +1,87 @@
+import json
+
+from odoo.tests import HttpCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestTargetAccountJsonRpc(HttpCase):
+    """What an external client does: build a list over JSON-RPC as the
+    administrator (both a sales and a marketing manager), then read the
+    leads' target flags."""
+
+    def call(self, model, method, *args, **kwargs):
+        payload = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [
+                    self.env.cr.dbname,
+                    self.uid,
+                    "admin",
+                    model,
+                    method,
+                    list(args),
+                    kwargs,
+                ],
+            },
+            "id": 1,
+        }
+        response = self.url_open(
+            "/jsonrpc",
+            data=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+        ).json()
+        self.assertNotIn("error", response, response.get("error"))
+        return response["result"]
+
+    def test_external_client_builds_a_list_and_reads_flags(self):
+        self.uid = self.env.ref("base.user_admin").id
+        company = self.call(
+            "res.partner",
+            "create",
+            {"name": "RPC Widgets", "is_company": True, "website": "rpc-widgets.co.uk"},
+        )
+        by_mail = self.call(
+            "crm.lead",
+            "create",
+            {"name": "RPC by mail", "email_from": "a@eu.rpc-widgets.co.uk"},
+        )
+        free_mail = self.call(
+            "crm.lead", "create", {"name": "RPC free mail", "email_from": "a@gmail.com"}
+        )
+        list_id = self.call(
+            "crm.target.account.list",
+            "create",
+            {
+                "name": "RPC list",
+                "account_ids": [(0, 0, {"partner_id": company, "tier": "1"})],
+            },
+        )
+        fields = ["target_account_id", "target_tier", "target_partner_id"]
+        flags = self.call("crm.lead", "read", [by_mail], fields)[0]
+        self.assertFalse(flags["target_account_id"], "proposed lists flag nothing")
+        self.assertEqual(flags["target_partner_id"][0], company)
+        self.call("crm.target.account.list", "action_agree_sales", [list_id])
+        self.call("crm.target.account.list", "action_agree_marketing", [list_id])
+        state = self.call("crm.target.account.list", "read", [list_id], ["state"])
+        self.assertEqual(state[0]["state"], "agreed")
+        flags = {
+            row["id"]: row
+            for row in self.call("crm.lead", "read", [by_mail, free_mail], fields)
+        }
+        self.assertEqual(flags[by_mail]["target_tier"], "1")
+        self.assertTrue(flags[by_mail]["target_account_id"])
+        self.assertFalse(flags[free_mail]["target_account_id"])
+        self.assertEqual(
+            self.call(
+                "crm.lead",
+                "search",
+                [("target_tier", "=", "1"), ("id", "in", [by_mail, free_mail])],
+            ),
+            [by_mail],
+        )
+        # The administrator's own leads stay on the sales side.
+        sourced = self.call("crm.lead", "read", [by_mail], ["sourced_by"])[0]
+        self.assertEqual(sourced["sourced_by"], "sales")
