@@ -30,12 +30,32 @@ LIFECYCLE_WRITE_KEY = "crm_alignment_lifecycle_write"
 AUTO_ASSIGN_KEY = "crm_alignment_auto_assign"
 # Recycling resets answers without letting BANT send the lead straight back.
 SKIP_BANT_SYNC_KEY = "crm_alignment_skip_bant_sync"
+# The tracked fields this addon adds. Nothing computes them: they change only
+# when written, so a write that does not name them needs no tracking of them
+# (mail.thread otherwise reads each of them on every written lead).
+ALIGNMENT_TRACKED_FIELDS = frozenset(
+    (
+        "lifecycle_stage",
+        "marketing_user_id",
+        "sourced_by",
+        "bant_budget_id",
+        "bant_authority_id",
+        "bant_need_id",
+        "bant_timeframe_id",
+    )
+)
+WRITTEN_FIELDS_KEY = "crm_alignment_written_fields"
+# The columns this addon adds to crm.lead are fetched together, apart from
+# crm's: code that reads only crm's fields (a mass write's tracking, crm's own
+# computes) does not load thirty more columns per lead. Views ask for their
+# fields by name and are not affected. (prefetch="crm_alignment" on each.)
 
 
 class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     lifecycle_stage = fields.Selection(
+        prefetch="crm_alignment",
         selection=LIFECYCLE_STAGES,
         required=True,
         default=lambda self: self._default_lifecycle_stage(),
@@ -46,6 +66,7 @@ class CrmLead(models.Model):
         "or sales (Handed Off, waiting for follow-up, then Accepted).",
     )
     marketing_user_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="res.users",
         string="Marketing Owner",
         default=lambda self: self._default_marketing_user_id(),
@@ -55,6 +76,7 @@ class CrmLead(models.Model):
         check_company=True,
     )
     sourced_by = fields.Selection(
+        prefetch="crm_alignment",
         selection=[("marketing", "Marketing"), ("sales", "Sales")],
         default=lambda self: self._default_sourced_by(),
         required=True,
@@ -63,6 +85,7 @@ class CrmLead(models.Model):
         "correct it.",
     )
     handoff_date = fields.Datetime(
+        prefetch="crm_alignment",
         string="Handed Off On",
         copy=False,
         readonly=True,
@@ -178,7 +201,19 @@ class CrmLead(models.Model):
                     "Only sales and marketing managers may change who sourced a lead."
                 )
             )
-        return super().write(vals)
+        return super(
+            CrmLead, self.with_context(**{WRITTEN_FIELDS_KEY: frozenset(vals)})
+        ).write(vals)
+
+    def _track_prepare(self, fields_iter):
+        written = self.env.context.get(WRITTEN_FIELDS_KEY)
+        if written is not None:
+            fields_iter = [
+                fname
+                for fname in fields_iter
+                if fname not in ALIGNMENT_TRACKED_FIELDS or fname in written
+            ]
+        return super()._track_prepare(fields_iter)
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):

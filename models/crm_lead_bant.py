@@ -37,6 +37,7 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     bant_budget_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="crm.bant.option",
         string="Budget",
         domain="[('criterion', '=', 'budget')]",
@@ -45,6 +46,7 @@ class CrmLead(models.Model):
         ondelete="restrict",
     )
     bant_authority_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="crm.bant.option",
         string="Authority",
         domain="[('criterion', '=', 'authority')]",
@@ -53,6 +55,7 @@ class CrmLead(models.Model):
         ondelete="restrict",
     )
     bant_need_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="crm.bant.option",
         string="Need",
         domain="[('criterion', '=', 'need')]",
@@ -61,6 +64,7 @@ class CrmLead(models.Model):
         ondelete="restrict",
     )
     bant_timeframe_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="crm.bant.option",
         string="Timeframe",
         domain="[('criterion', '=', 'timeframe')]",
@@ -68,17 +72,34 @@ class CrmLead(models.Model):
         index="btree_not_null",
         ondelete="restrict",
     )
-    bant_budget_date = fields.Datetime(string="Budget Answered On", readonly=True)
-    bant_authority_date = fields.Datetime(string="Authority Answered On", readonly=True)
-    bant_need_date = fields.Datetime(string="Need Answered On", readonly=True)
-    bant_timeframe_date = fields.Datetime(string="Timeframe Answered On", readonly=True)
+    bant_budget_date = fields.Datetime(
+        string="Budget Answered On", readonly=True, prefetch="crm_alignment"
+    )
+    bant_authority_date = fields.Datetime(
+        string="Authority Answered On", readonly=True, prefetch="crm_alignment"
+    )
+    bant_need_date = fields.Datetime(
+        string="Need Answered On", readonly=True, prefetch="crm_alignment"
+    )
+    bant_timeframe_date = fields.Datetime(
+        string="Timeframe Answered On", readonly=True, prefetch="crm_alignment"
+    )
     # Set by the daily job when an answer outlives its profile's validity:
     # a stored flag, so no stored field depends on the current time.
-    bant_budget_stale = fields.Boolean(string="Budget Stale", readonly=True)
-    bant_authority_stale = fields.Boolean(string="Authority Stale", readonly=True)
-    bant_need_stale = fields.Boolean(string="Need Stale", readonly=True)
-    bant_timeframe_stale = fields.Boolean(string="Timeframe Stale", readonly=True)
+    bant_budget_stale = fields.Boolean(
+        string="Budget Stale", readonly=True, prefetch="crm_alignment"
+    )
+    bant_authority_stale = fields.Boolean(
+        string="Authority Stale", readonly=True, prefetch="crm_alignment"
+    )
+    bant_need_stale = fields.Boolean(
+        string="Need Stale", readonly=True, prefetch="crm_alignment"
+    )
+    bant_timeframe_stale = fields.Boolean(
+        string="Timeframe Stale", readonly=True, prefetch="crm_alignment"
+    )
     bant_profile_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="crm.bant.profile",
         string="Lead Definition",
         compute="_compute_bant_profile_id",
@@ -87,6 +108,7 @@ class CrmLead(models.Model):
         help="The sales team's BANT profile, else the company's default one.",
     )
     bant_score = fields.Integer(
+        prefetch="crm_alignment",
         string="BANT Score",
         compute="_compute_bant_score",
         store=True,
@@ -96,12 +118,14 @@ class CrmLead(models.Model):
         "(unknown, empty or stale answers count 0), rounded, from 0 to 100.",
     )
     bant_sales_ready = fields.Boolean(
+        prefetch="crm_alignment",
         string="BANT Sales-Ready",
         compute="_compute_bant_score",
         store=True,
         index=True,
     )
     bant_score_band = fields.Selection(
+        prefetch="crm_alignment",
         selection=SCORE_BANDS,
         string="Score Band",
         compute="_compute_bant_score_band",

@@ -19,15 +19,30 @@ class CrmLead(models.Model):
     )
     # Plain fields written by the SLA events, for filters, sorting, badges.
     sla_id = fields.Many2one(
-        comodel_name="crm.lead.sla", string="Current SLA", readonly=True, copy=False
+        prefetch="crm_alignment",
+        comodel_name="crm.lead.sla",
+        string="Current SLA",
+        readonly=True,
+        copy=False,
     )
     sla_state = fields.Selection(
-        selection=SLA_STATES, string="SLA Status", readonly=True, copy=False, index=True
+        prefetch="crm_alignment",
+        selection=SLA_STATES,
+        string="SLA Status",
+        readonly=True,
+        copy=False,
+        index=True,
     )
     sla_deadline = fields.Datetime(
-        string="Follow-up Deadline", readonly=True, copy=False, index=True
+        prefetch="crm_alignment",
+        string="Follow-up Deadline",
+        readonly=True,
+        copy=False,
+        index=True,
     )
-    sla_at_risk = fields.Boolean(string="SLA at Risk", readonly=True, copy=False)
+    sla_at_risk = fields.Boolean(
+        string="SLA at Risk", readonly=True, copy=False, prefetch="crm_alignment"
+    )
 
     # ------------------------------------------------------------
     # CRUD

@@ -21,6 +21,7 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     recycle_count = fields.Integer(
+        prefetch="crm_alignment",
         string="Times Recycled",
         copy=False,
         readonly=True,
@@ -28,6 +29,7 @@ class CrmLead(models.Model):
         help="How many times sales sent this lead back to marketing.",
     )
     recycle_reason_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="crm.recycle.reason",
         string="Last Recycle Reason",
         copy=False,
@@ -35,6 +37,7 @@ class CrmLead(models.Model):
         index="btree_not_null",
     )
     previous_user_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="res.users",
         string="Previous Salesperson",
         copy=False,

@@ -20,12 +20,14 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     email_company_domain = fields.Char(
+        prefetch="crm_alignment",
         compute="_compute_email_company_domain",
         store=True,
         index="btree_not_null",
         help="Registrable domain of the e-mail (eu.acme.co.uk gives acme.co.uk).",
     )
     target_partner_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="res.partner",
         string="Target Company",
         readonly=True,
@@ -34,6 +36,7 @@ class CrmLead(models.Model):
         help="Company on a target-account list (in any state) this lead belongs to.",
     )
     target_account_id = fields.Many2one(
+        prefetch="crm_alignment",
         comodel_name="crm.target.account",
         string="Target Account",
         readonly=True,
@@ -43,6 +46,7 @@ class CrmLead(models.Model):
         "the best tier, then the most recent list.",
     )
     target_tier = fields.Selection(
+        prefetch="crm_alignment",
         selection=TIERS,
         readonly=True,
         copy=False,

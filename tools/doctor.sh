@@ -40,6 +40,11 @@ websocket_info() {
     "$VENV/bin/python" -c 'import websocket; print("websocket-client", websocket.__version__)' 2>/dev/null ||
         { echo "websocket-client missing from the venv: Odoo would skip every tour (rm $VENV/.requirements.sha and run make test)"; return 1; }
 }
+psl_info() {
+    [ -x "$VENV/bin/python" ] || { echo "installed with the venv by make test"; return 0; }
+    "$VENV/bin/python" -c 'import publicsuffixlist; print("publicsuffixlist", publicsuffixlist.__version__ if hasattr(publicsuffixlist, "__version__") else "")' 2>/dev/null ||
+        { echo "publicsuffixlist missing from the venv: the addon cannot install (rm $VENV/.requirements.sha and run make test)"; return 1; }
+}
 echo "crm_alignment doctor"
 check python python_info
 check venv venv_info
@@ -47,6 +52,7 @@ check odoo odoo_info
 check postgresql postgres_info
 check chromium chromium_info
 check tours websocket_info
+check domains psl_info
 check cache echo "$CACHE_DIR"
 if [ "$problems" -gt 0 ]; then echo "make test cannot run here: $problems problem(s) above"; exit 1; fi
 echo "make test can run here"
