@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from .company_domain import email_company_domain
@@ -73,9 +73,11 @@ class CrmLead(models.Model):
         return result
 
     @api.model
+    @tools.ormcache()
     def _target_accounts_exist(self):
-        # One cheap query keeps leads' create free of matching when ABM is
-        # not used at all.
+        """Keeps leads' and partners' writes free of matching when ABM is not
+        used; cached (crm writes partners one by one when leads are created),
+        cleared when the first account comes or the last one goes."""
         self.env.cr.execute("SELECT 1 FROM crm_target_account LIMIT 1")
         return bool(self.env.cr.rowcount)
 

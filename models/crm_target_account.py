@@ -267,7 +267,10 @@ class CrmTargetAccount(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_duplicates(vals_list)
+        first = not self.env["crm.lead"]._target_accounts_exist()
         accounts = super().create(vals_list)
+        if first:
+            self.env.registry.clear_cache()
         self._check_list_open(accounts.list_id)
         lines = defaultdict(list)
         for account in accounts:
@@ -343,6 +346,7 @@ class CrmTargetAccount(models.Model):
         self.env["crm.lead"]._target_account_match(
             partner_ids=partner_ids, domains=domains
         )
+        self.env.registry.clear_cache()  # may have been the last account
         return result
 
     def _check_duplicates(self, vals_list):

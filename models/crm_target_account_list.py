@@ -175,6 +175,7 @@ class CrmTargetAccountList(models.Model):
         partner_ids, domains = accounts._target_match_keys()
         # Cascaded deletions skip the accounts' unlink(): say it here.
         result = super().unlink()
+        self.env.registry.clear_cache()
         self.env["crm.lead"]._target_account_match(
             partner_ids=partner_ids, domains=domains
         )
