@@ -255,11 +255,7 @@ class CrmTargetAccountList(models.Model):
         return True
 
     def _check_manager(self):
-        user = self.env.user
-        if not self.env.su and not (
-            user.has_group(SIGN_OFF_GROUPS["sales"])
-            or user.has_group(SIGN_OFF_GROUPS["marketing"])
-        ):
+        if not self.env.su and not self.env["crm.lead"]._alignment_is_manager():
             raise AccessError(
                 self.env._(
                     "Only sales and marketing managers activate, close or "
