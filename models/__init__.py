@@ -1,3 +1,4 @@
+from . import crm_alignment_guard_mixin
 from . import resource_calendar
 from . import crm_bant_option
 from . import crm_bant_profile

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from .crm_bant_option import BANT_CRITERIA
@@ -26,8 +26,10 @@ class CrmBantProfile(models.Model):
 
     _name = "crm.bant.profile"
     _description = "BANT Profile (Lead Definition)"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "crm.alignment.guard.mixin"]
     _order = "sequence, id"
+    # signatures come from "Agree" only, and go when the definition changes
+    _guarded_fields = ("agreed_by_ids", "agreed_date")
 
     name = fields.Char(required=True, translate=True, tracking=True)
     sequence = fields.Integer(default=10)
@@ -151,11 +153,18 @@ class CrmBantProfile(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._alignment_guard_create(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._alignment_guard_write(vals)
         definition_changed = DEFINITION_FIELDS & set(vals)
-        if definition_changed and "agreed_date" not in vals:
+        if definition_changed:
             vals = dict(vals, agreed_by_ids=[fields.Command.clear()], agreed_date=False)
-        result = super().write(vals)
+        with self._alignment_guard_grant():
+            result = super().write(vals)
         if definition_changed:
             self.env["crm.lead"]._bant_rescore(
                 SQL("lead.bant_profile_id = ANY(%s)", self.ids)
@@ -168,14 +177,19 @@ class CrmBantProfile(models.Model):
 
     def action_agree(self):
         """The current user signs the definition for their side."""
-        self.write(
+        if not self.env["crm.lead"]._alignment_is_manager():
+            raise UserError(
+                self.env._("Sales and marketing managers sign lead definitions.")
+            )
+        self.check_access("write")
+        self._alignment_guarded_write(
             {
                 "agreed_by_ids": [fields.Command.link(self.env.uid)],
                 "agreed_date": fields.Datetime.now(),
             }
         )
         for profile in self:
-            profile.message_post(
+            profile._message_log(
                 body=self.env._(
                     "%(user)s agreed to this lead definition.",
                     user=self.env.user.name,

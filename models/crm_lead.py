@@ -1,7 +1,10 @@
+import contextlib
+import contextvars
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.osv import expression
 
 LIFECYCLE_STAGES = [
@@ -25,11 +28,39 @@ LIFECYCLE_TRANSITIONS = {
 # Sending a lead back to nurturing from sales is the recycle wizard's job.
 RECYCLE_SOURCE_STAGES = ("handed_off", "accepted")
 
-# Context keys
-LIFECYCLE_WRITE_KEY = "crm_alignment_lifecycle_write"
-AUTO_ASSIGN_KEY = "crm_alignment_auto_assign"
-# Recycling resets answers without letting BANT send the lead straight back.
-SKIP_BANT_SYNC_KEY = "crm_alignment_skip_bant_sync"
+# The fields that record what happened to a lead: written by the lifecycle,
+# BANT, SLA, recycle and target-account code only (see the guard mixin).
+# Managers may set who sourced a lead and its marketing owner (corrections,
+# imports); the stage only moves through the actions.
+LEAD_GUARDED_FIELDS = (
+    "lifecycle_stage",
+    "sourced_by",
+    "handoff_date",
+    "recycle_count",
+    "recycle_reason_id",
+    "previous_user_id",
+    "sla_id",
+    "sla_state",
+    "sla_deadline",
+    "sla_at_risk",
+    "bant_profile_id",
+    "bant_score",
+    "bant_sales_ready",
+    "bant_score_band",
+    "target_partner_id",
+    "target_account_id",
+    "target_tier",
+    "email_company_domain",
+    *(
+        f"bant_{criterion}_{suffix}"
+        for criterion in ("budget", "authority", "need", "timeframe")
+        for suffix in ("date", "stale")
+    ),
+)
+# Set on create by the rules; a manager's import may give them.
+LEAD_CREATE_RULE_FIELDS = ("lifecycle_stage", "sourced_by", "marketing_user_id")
+# A lead is handed off by the hand-off only (journey row, SLA, activity).
+IMPORTABLE_STAGES = ("new", "nurture", "sales_ready", "accepted")
 # The tracked fields this addon adds. Nothing computes them: they change only
 # when written, so a write that does not name them needs no tracking of them
 # (mail.thread otherwise reads each of them on every written lead).
@@ -50,9 +81,31 @@ WRITTEN_FIELDS_KEY = "crm_alignment_written_fields"
 # computes) does not load thirty more columns per lead. Views ask for their
 # fields by name and are not affected. (prefetch="crm_alignment" on each.)
 
+# Python-only flags of the running request (never from an RPC client):
+# Odoo's lead assignment is running; the mail gateway is creating a lead;
+# the recycle resets BANT answers without letting BANT move the lead.
+AUTO_ASSIGNING = contextvars.ContextVar("crm_alignment_auto_assign", default=False)
+INBOUND = contextvars.ContextVar("crm_alignment_inbound", default=False)
+SKIP_BANT_SYNC = contextvars.ContextVar("crm_alignment_skip_bant_sync", default=False)
+
+
+@contextlib.contextmanager
+def flag(var):
+    token = var.set(True)
+    try:
+        yield
+    finally:
+        var.reset(token)
+
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "crm.alignment.guard.mixin"]
+
+    _guarded_fields = LEAD_GUARDED_FIELDS
+    _guarded_manager_fields = ("sourced_by",)
+    _guarded_state_field = "lifecycle_stage"
+    _guarded_transitions = LIFECYCLE_TRANSITIONS
 
     lifecycle_stage = fields.Selection(
         prefetch="crm_alignment",
@@ -74,6 +127,7 @@ class CrmLead(models.Model):
         index="btree_not_null",
         tracking=True,
         check_company=True,
+        copy=False,
     )
     sourced_by = fields.Selection(
         prefetch="crm_alignment",
@@ -81,6 +135,7 @@ class CrmLead(models.Model):
         default=lambda self: self._default_sourced_by(),
         required=True,
         tracking=True,
+        copy=False,
         help="Which team brought the lead in. Set at creation; managers may "
         "correct it.",
     )
@@ -116,15 +171,32 @@ class CrmLead(models.Model):
         )
 
     @api.model
+    def _alignment_is_marketing_side(self):
+        """May work marketing's leads: marketing users, managers, the system."""
+        return (
+            self.env.su
+            or self.env.user.has_group("crm_alignment.group_marketing_user")
+            or self._alignment_is_manager()
+        )
+
+    @api.model
+    def _alignment_is_sales_user(self, user):
+        """An internal user who works leads for sales (not marketing only)."""
+        return (
+            not user.share
+            and user.active
+            and user.has_group("sales_team.group_sale_salesman")
+            and not (
+                user.has_group("crm_alignment.group_marketing_user")
+                and not user.has_group("sales_team.group_sale_manager")
+            )
+        )
+
+    @api.model
     def _alignment_is_inbound(self):
         """Leads that no salesperson typed in: website forms (sudo or public
-        user), the mail gateway and imports."""
-        return bool(
-            self.env.su
-            or self.env.user._is_public()
-            or self.env.context.get("import_file")
-            or self.env.context.get("crm_alignment_inbound")
-        )
+        user) and the mail gateway."""
+        return bool(self.env.su or self.env.user._is_public() or INBOUND.get())
 
     @api.model
     def _default_sourced_by(self):
@@ -171,39 +243,104 @@ class CrmLead(models.Model):
     def _search(self, domain, *args, **kwargs):
         # crm.team._allocate_leads builds its lead domain inline; this is the
         # one place where marketing-owned leads can be kept out of it.
-        if self.env.context.get(AUTO_ASSIGN_KEY):
+        if AUTO_ASSIGNING.get():
             domain = expression.AND(
                 [domain, [("lifecycle_stage", "not in", MARKETING_STAGES)]]
             )
         return super()._search(domain, *args, **kwargs)
 
+    # The one door of crm.lead: the guards first, then each concern's hooks
+    # (BANT answers, target accounts, follow-up SLA) in a fixed order.
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._alignment_guard_create_leads(vals_list)
+        self._bant_prepare_create(vals_list)
+        leads = super().create(vals_list)
+        leads._target_account_after_create()
+        leads._bant_after_create(vals_list)
+        return leads
+
     def write(self, vals):
-        if "lifecycle_stage" in vals and not self.env.context.get(LIFECYCLE_WRITE_KEY):
-            changed = self.filtered(
-                lambda lead: lead.lifecycle_stage != vals["lifecycle_stage"]
-            )
-            if changed:
-                raise UserError(
-                    self.env._(
-                        "The lifecycle stage of %(leads)s changes only through its "
-                        "actions (Start Nurturing, Mark Sales-Ready, Hand off to "
-                        "Sales, Accept, Recycle to Nurture).",
-                        leads=", ".join(changed.mapped("display_name")),
-                    )
-                )
-        if (
-            "sourced_by" in vals
-            and not self.env.su
-            and not self._alignment_is_manager()
-        ):
-            raise AccessError(
-                self.env._(
-                    "Only sales and marketing managers may change who sourced a lead."
-                )
-            )
-        return super(
+        self._alignment_guard_write(vals)
+        self._alignment_guard_marketing_owner(vals)
+        vals = self._bant_prepare_write(vals)
+        sla_paused_before = self._sla_before_write(vals)
+        result = super(
             CrmLead, self.with_context(**{WRITTEN_FIELDS_KEY: frozenset(vals)})
         ).write(vals)
+        self._target_account_after_write(vals)
+        self._bant_after_write(vals)
+        self._sla_after_write(vals, sla_paused_before)
+        return result
+
+    @api.model
+    def _alignment_guard_create_leads(self, vals_list):
+        """Lifecycle stage, sourced by and marketing owner come from the
+        rules; a manager's import may set them (never Handed Off, which only
+        the hand-off makes). Every other recorded fact is refused."""
+        if self._alignment_guard_granted():
+            return
+        manager = self._alignment_guard_manager_ok()
+        rule_values = None
+        for vals in vals_list:
+            self._alignment_guard_vals(
+                {
+                    name: v
+                    for name, v in vals.items()
+                    if name not in LEAD_CREATE_RULE_FIELDS
+                },
+                "create",
+            )
+            given = [name for name in LEAD_CREATE_RULE_FIELDS if name in vals]
+            if not given:
+                continue
+            if manager:
+                if vals.get("lifecycle_stage", "new") not in IMPORTABLE_STAGES:
+                    raise UserError(
+                        self.env._(
+                            "A lead is created as New, Nurturing, Sales-Ready or "
+                            "Accepted; it is handed off by Hand off to Sales."
+                        )
+                    )
+                continue
+            if rule_values is None:
+                rule_values = {
+                    "lifecycle_stage": self._default_lifecycle_stage(),
+                    "sourced_by": self._default_sourced_by(),
+                    "marketing_user_id": self._default_marketing_user_id().id,
+                }
+            forged = [
+                name
+                for name in given
+                if (_as_id(vals[name]) or False) != (rule_values[name] or False)
+            ]
+            if forged:
+                raise UserError(
+                    self.env._(
+                        "%(fields)s of a new lead are set by the rules (who you are, "
+                        "where the lead comes from); only managers may import "
+                        "other values.",
+                        fields=", ".join(
+                            self._fields[name]._description_string(self.env)
+                            for name in forged
+                        ),
+                    )
+                )
+
+    def _alignment_guard_marketing_owner(self, vals):
+        """Marketing (and managers) choose who nurtures a lead; salespeople
+        do not move it to another marketer."""
+        if (
+            "marketing_user_id" in vals
+            and not self._alignment_guard_granted()
+            and not self._alignment_is_marketing_side()
+        ):
+            raise UserError(
+                self.env._(
+                    "Only marketing and managers change a lead's marketing owner."
+                )
+            )
 
     def _track_prepare(self, fields_iter):
         written = self.env.context.get(WRITTEN_FIELDS_KEY)
@@ -218,16 +355,22 @@ class CrmLead(models.Model):
     @api.model
     def message_new(self, msg_dict, custom_values=None):
         # Leads from the mail gateway are inbound marketing leads.
-        return super(
-            CrmLead, self.with_context(crm_alignment_inbound=True)
-        ).message_new(msg_dict, custom_values=custom_values)
+        with flag(INBOUND):
+            return super().message_new(msg_dict, custom_values=custom_values)
 
     def _merge_dependences(self, opportunities):
-        # The surviving lead inherits the journey of the merged ones.
+        # The surviving lead inherits every history of the merged ones:
+        # journey, SLAs, content shares (crm checked the merge's access).
         result = super()._merge_dependences(opportunities)
-        self.env["crm.lead.handoff"].sudo().search(
-            [("lead_id", "in", opportunities.ids)]
-        ).write({"lead_id": self.id})
+        for model in (
+            "crm.lead.handoff",
+            "crm.lead.sla",
+            "crm.marketing.content.share",
+        ):
+            history = (
+                self.env[model].sudo().search([("lead_id", "in", opportunities.ids)])
+            )
+            history._alignment_guarded_write({"lead_id": self.id})
         return result
 
     # ------------------------------------------------------------
@@ -236,18 +379,19 @@ class CrmLead(models.Model):
 
     def action_start_nurture(self):
         """Marketing starts (or resumes) nurturing the lead."""
-        self._alignment_set_stage("nurture")
+        self._alignment_transition("nurture")
         return True
 
     def action_mark_sales_ready(self):
         """The lead meets the lead definition both teams agreed on."""
-        self._alignment_set_stage("sales_ready")
+        self._alignment_transition("sales_ready")
         return True
 
     def action_handoff_to_sales(self):
         """Button: hand off at once when the lead names who takes it,
         otherwise ask for a salesperson or a team."""
-        self._alignment_check_transition("handed_off")
+        self._alignment_check_role("handed_off")
+        self._alignment_check_state("handed_off")
         if all(lead.user_id or lead.team_id for lead in self):
             return self.handoff_to_sales()
         return {
@@ -266,9 +410,13 @@ class CrmLead(models.Model):
         :param team_id: sales team (id or record); else each lead's own
         :param note: what sales should know, kept on the hand-off log
         """
-        user = self.env["res.users"].browse(_as_id(user_id))
-        team = self.env["crm.team"].browse(_as_id(team_id))
-        self._alignment_check_transition("handed_off")
+        user = _browse_given(self.env["res.users"], user_id, self.env._("salesperson"))
+        team = _browse_given(self.env["crm.team"], team_id, self.env._("sales team"))
+        self._alignment_check_role("handed_off")
+        self._alignment_check_state("handed_off")
+        self.check_access("write")
+        if team:
+            team.check_access("read")
         nobody = self.filtered(
             lambda lead: not (user or team or lead.user_id or lead.team_id)
         )
@@ -284,15 +432,19 @@ class CrmLead(models.Model):
             vals["user_id"] = user.id
         if team:
             vals["team_id"] = team.id
+        self._alignment_check_receivers(user)
         if vals:
-            self.write(vals)
+            # the follow-up activity tells the salesperson; crm's "you have
+            # been assigned" mail would fail for a marketer without e-mail
+            self.with_context(mail_auto_subscribe_no_notify=True).write(vals)
         self._alignment_log_handoff(note=note)
         return True
 
     def action_accept(self):
         """Sales accepts the hand-off: the follow-up happened."""
-        self._alignment_check_transition("accepted")
-        self._alignment_check_can_accept()
+        self._alignment_check_role("accepted")
+        self._alignment_check_state("accepted")
+        self.check_access("write")
         unassigned = self.filtered(lambda lead: not lead.user_id)
         if unassigned:
             unassigned.write({"user_id": self.env.uid})
@@ -312,8 +464,10 @@ class CrmLead(models.Model):
         result = super().convert_opportunity(
             partner, user_ids=user_ids, team_id=team_id
         )
-        automatic = self.env.context.get(AUTO_ASSIGN_KEY) or self.env.su
-        taken_by_salesperson = not automatic and not self._alignment_is_marketing_user()
+        automatic = AUTO_ASSIGNING.get() or self.env.su
+        taken_by_salesperson = not automatic and self._alignment_is_sales_user(
+            self.env.user
+        )
         if taken_by_salesperson:
             unassigned = to_hand_off.filtered(lambda lead: not lead.user_id)
             if unassigned:
@@ -331,7 +485,7 @@ class CrmLead(models.Model):
         # Odoo's lead assignment handing a sales-ready lead to a team is a
         # hand-off; it never takes marketing-owned leads (see crm.team).
         to_hand_off = self.env["crm.lead"]
-        if self.env.context.get(AUTO_ASSIGN_KEY):
+        if AUTO_ASSIGNING.get():
             to_hand_off = self.filtered(
                 lambda lead: lead.lifecycle_stage == "sales_ready"
             )
@@ -353,41 +507,70 @@ class CrmLead(models.Model):
             "crm_alignment.group_marketing_manager"
         )
 
-    def _alignment_check_transition(self, target, recycle=False):
-        allowed = LIFECYCLE_TRANSITIONS[target]
-        if recycle and target == "nurture":
-            allowed = allowed + RECYCLE_SOURCE_STAGES
-        refused = self.filtered(lambda lead: lead.lifecycle_stage not in allowed)
-        if refused:
-            stage_names = dict(
-                self._fields["lifecycle_stage"]._description_selection(self.env)
-            )
+    def _alignment_check_role(self, target):
+        if target == "accepted":
+            return self._alignment_check_can_accept()
+        if not self._alignment_is_marketing_side():
             raise UserError(
                 self.env._(
-                    "%(leads)s cannot move to %(target)s: only leads in %(allowed)s "
-                    "can.",
-                    leads=", ".join(
-                        f"{lead.display_name} ({stage_names[lead.lifecycle_stage]})"
-                        for lead in refused
-                    ),
-                    target=stage_names[target],
-                    allowed=", ".join(stage_names[stage] for stage in allowed),
+                    "Only marketing and managers nurture leads, mark them "
+                    "sales-ready and hand them off; salespeople accept them or "
+                    "recycle them."
                 )
             )
 
-    def _alignment_set_stage(self, target, extra_vals=None):
-        self._alignment_check_transition(target)
-        self._alignment_write_stage(target, extra_vals)
+    def _alignment_check_receivers(self, user):
+        """Whoever takes a hand-off is an internal user of the sales side."""
+        receivers = user or self.user_id
+        refused = receivers.filtered(
+            lambda receiver: not receiver._is_superuser()
+            and not self._alignment_is_sales_user(receiver)
+        )
+        if refused:
+            raise UserError(
+                self.env._(
+                    "Leads are handed off to salespeople: %(users)s cannot take "
+                    "them (not an internal user of the sales side).",
+                    users=", ".join(refused.mapped("name")),
+                )
+            )
 
     def _alignment_write_stage(self, target, extra_vals=None):
+        """Internal moves decided by the pipeline itself (hand-off log, BANT
+        readiness, recycle): the caller checked what had to be checked."""
         vals = dict(extra_vals or {}, lifecycle_stage=target)
-        self.with_context(**{LIFECYCLE_WRITE_KEY: True}).write(vals)
+        self._alignment_guarded_write(vals)
+
+    def _alignment_track_stage_moves(self, moves):
+        """Log lifecycle moves made in SQL exactly as the ORM's tracking would
+        (a note with the old and new stage), in two batched inserts.
+
+        :param moves: {lead id: (old stage, new stage)}
+        """
+        if not self:
+            return
+        col_info = self.fields_get(["lifecycle_stage"], ["type", "selection"])[
+            "lifecycle_stage"
+        ]
+        Tracking = self.env["mail.tracking.value"].sudo()
+        messages = self._message_log_batch(bodies={})
+        Tracking.create(
+            [
+                dict(
+                    Tracking._create_tracking_values(
+                        *moves[message.res_id], "lifecycle_stage", col_info, self
+                    ),
+                    mail_message_id=message.id,
+                )
+                for message in messages
+            ]
+        )
 
     def _alignment_check_can_accept(self):
         user = self.env.user
         if self.env.su or user.has_group("sales_team.group_sale_manager"):
             return
-        if self._alignment_is_marketing_user():
+        if not self._alignment_is_sales_user(user):
             raise UserError(
                 self.env._(
                     "Marketing users cannot accept hand-offs: the salesperson or a "
@@ -418,7 +601,7 @@ class CrmLead(models.Model):
         handoffs = (
             self.env["crm.lead.handoff"]
             .sudo()
-            .create(
+            ._alignment_guarded_create(
                 [
                     {
                         "lead_id": lead.id,
@@ -507,7 +690,9 @@ class CrmLead(models.Model):
                 ("direction", "=", "to_sales"),
                 ("accepted_date", "=", False),
             ]
-        ).write({"accepted_date": now, "accepted_user_id": self.env.uid})
+        )._alignment_guarded_write(
+            {"accepted_date": now, "accepted_user_id": self.env.uid}
+        )
         # The acceptance is the follow-up: its activity goes, and the chatter
         # note below records it for the whole batch at once (marking each
         # activity done would post one message per lead).
@@ -544,3 +729,21 @@ def _as_id(value):
     if isinstance(value, models.BaseModel):
         return value.id
     return value or False
+
+
+def _browse_given(model, value, label):
+    """The record an RPC caller named, or a clear error for a wrong type or
+    an unknown id (instead of a traceback)."""
+    value = _as_id(value)
+    if not value:
+        return model
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise UserError(
+            model.env._("%(value)r is not a valid %(what)s.", value=value, what=label)
+        )
+    record = model.browse(value).exists()
+    if not record:
+        raise UserError(
+            model.env._("There is no %(what)s with id %(id)s.", what=label, id=value)
+        )
+    return record

@@ -5,7 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from .crm_bant_option import BANT_CRITERIA
-from .crm_lead import SKIP_BANT_SYNC_KEY
+from .crm_lead import SKIP_BANT_SYNC
 
 BANT_ANSWER_FIELDS = [f"bant_{criterion}_id" for criterion, _label in BANT_CRITERIA]
 SCORE_BANDS = [
@@ -180,38 +180,43 @@ class CrmLead(models.Model):
             lead.bant_explanation = lead._bant_explanation_html()
 
     # ------------------------------------------------------------
-    # CRUD
+    # CRUD HOOKS (called by crm.lead's create and write)
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
+    @api.model
+    def _bant_prepare_create(self, vals_list):
+        """Date each answer given at creation."""
         now = fields.Datetime.now()
         for vals in vals_list:
             for criterion, _label in BANT_CRITERIA:
                 if vals.get(f"bant_{criterion}_id"):
-                    vals.setdefault(f"bant_{criterion}_date", now)
-        leads = super().create(vals_list)
+                    vals[f"bant_{criterion}_date"] = now
+
+    def _bant_after_create(self, vals_list):
         if any(
             any(vals.get(name) for name in BANT_ANSWER_FIELDS) for vals in vals_list
         ):
-            leads._bant_sync_lifecycle()
-        return leads
+            self._bant_sync_lifecycle()
 
-    def write(self, vals):
+    def _bant_prepare_write(self, vals):
+        """A new answer is dated and fresh again."""
         answered = [name for name in BANT_ANSWER_FIELDS if name in vals]
-        if answered:
-            vals = dict(vals)
-            now = fields.Datetime.now()
-            for name in answered:
-                criterion = name[len("bant_") : -len("_id")]
-                vals[f"bant_{criterion}_date"] = now if vals[name] else False
-                vals[f"bant_{criterion}_stale"] = False
-        result = super().write(vals)
+        if not answered:
+            return vals
+        vals = dict(vals)
+        now = fields.Datetime.now()
+        for name in answered:
+            criterion = name[len("bant_") : -len("_id")]
+            vals[f"bant_{criterion}_date"] = now if vals[name] else False
+            vals[f"bant_{criterion}_stale"] = False
+        return vals
+
+    def _bant_after_write(self, vals):
+        answered = any(name in vals for name in BANT_ANSWER_FIELDS)
         if (answered or {"team_id", "company_id"} & set(vals)) and not (
-            self.env.context.get(SKIP_BANT_SYNC_KEY)
+            SKIP_BANT_SYNC.get()
         ):
             self._bant_sync_lifecycle()
-        return result
 
     @api.constrains(*BANT_ANSWER_FIELDS)
     def _check_bant_answer_criterion(self):
@@ -232,7 +237,8 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def action_mark_sales_ready(self):
-        self._alignment_check_transition("sales_ready")
+        self._alignment_check_role("sales_ready")
+        self._alignment_check_state("sales_ready")
         not_ready = self.filtered(
             lambda lead: lead.bant_profile_id and not lead.bant_sales_ready
         )
@@ -393,28 +399,43 @@ class CrmLead(models.Model):
         rows = self.env.cr.fetchall()
         became_ready = [lead_id for lead_id, _p, old, new in rows if new and not old]
         dropped = [lead_id for lead_id, _p, old, new in rows if old and not new]
-        moved = []
+        moves = {}  # lead id -> (old stage, new stage)
         if became_ready:
             self.env.cr.execute(
                 SQL(
-                    "UPDATE crm_lead SET lifecycle_stage = 'sales_ready'"
-                    " WHERE id = ANY(%s) AND active"
-                    " AND lifecycle_stage IN ('new', 'nurture') RETURNING id",
+                    """UPDATE crm_lead new SET lifecycle_stage = 'sales_ready'
+                         FROM crm_lead old
+                        WHERE new.id = old.id AND new.id = ANY(%s) AND new.active
+                          AND new.lifecycle_stage IN ('new', 'nurture')
+                    RETURNING new.id, old.lifecycle_stage""",
                     became_ready,
                 )
             )
-            moved = [row[0] for row in self.env.cr.fetchall()]
+            moves.update(
+                (lead_id, (old, "sales_ready"))
+                for lead_id, old in self.env.cr.fetchall()
+            )
         if dropped:
             self.env.cr.execute(
                 SQL(
                     "UPDATE crm_lead SET lifecycle_stage = 'nurture'"
-                    " WHERE id = ANY(%s) AND lifecycle_stage = 'sales_ready'",
+                    " WHERE id = ANY(%s) AND lifecycle_stage = 'sales_ready'"
+                    " RETURNING id",
                     dropped,
                 )
+            )
+            moves.update(
+                (lead_id, ("sales_ready", "nurture"))
+                for (lead_id,) in self.env.cr.fetchall()
             )
         self.invalidate_model(
             ["bant_score", "bant_sales_ready", "bant_score_band", "lifecycle_stage"]
         )
+        # the same tracking line as a move by hand, written for the batch
+        self.browse(list(moves))._alignment_track_stage_moves(moves)
+        moved = [
+            lead_id for lead_id, (_old, new) in moves.items() if new == "sales_ready"
+        ]
         summary = {}
         for _lead_id, profile_id, old, new in rows:
             changed, up, down = summary.get(profile_id, (0, 0, 0))
@@ -426,7 +447,7 @@ class CrmLead(models.Model):
         profiles = self.env["crm.bant.profile"].browse(list(summary))
         for profile in profiles:
             changed, up, down = summary[profile.id]
-            profile.message_post(
+            profile._message_log(
                 body=self.env._(
                     "Re-scored the leads of this definition: %(changed)s changed "
                     "score, %(up)s became sales-ready, %(down)s are no longer "

@@ -1,4 +1,7 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .crm_lead import _as_id
 from .crm_lead_sla import SLA_STATES
@@ -45,25 +48,31 @@ class CrmLead(models.Model):
     )
 
     # ------------------------------------------------------------
-    # CRUD
+    # CRUD HOOKS (called by crm.lead's write)
     # ------------------------------------------------------------
 
-    def write(self, vals):
-        paused_before = {}
-        if "stage_id" in vals:
-            paused_before = {
-                lead.id: lead._alignment_stage_pauses_sla() for lead in self
-            }
-        result = super().write(vals)
-        if "stage_id" in vals:
-            self._alignment_register_followup()
-            for lead in self:
-                pauses = lead._alignment_stage_pauses_sla()
-                if pauses and not paused_before.get(lead.id):
-                    lead.sla_ids.sudo()._pause()
-                elif paused_before.get(lead.id) and not pauses:
-                    lead.sla_ids.sudo()._resume()
-        return result
+    def _sla_before_write(self, vals):
+        """{lead id: its stage pauses the clock}, when the stage changes."""
+        if "stage_id" not in vals:
+            return {}
+        return {lead.id: lead._alignment_stage_pauses_sla() for lead in self}
+
+    def _sla_after_write(self, vals, paused_before):
+        """A stage change by sales is a follow-up, and moving into (or out
+        of) a paused stage stops (or restarts) the clock."""
+        if "stage_id" not in vals:
+            return
+        self._alignment_register_followup()
+        for lead in self.filtered(lambda lead: lead._alignment_may_pause_sla()):
+            pauses = lead._alignment_stage_pauses_sla()
+            if pauses and not paused_before.get(lead.id):
+                lead._alignment_sla_pause(
+                    self.env._(
+                        "the opportunity moved to %(stage)s", stage=lead.stage_id.name
+                    )
+                )
+            elif paused_before.get(lead.id) and not pauses:
+                lead._alignment_sla_resume()
 
     @api.returns("mail.message", lambda value: value.id)
     def message_post(self, **kwargs):
@@ -73,24 +82,26 @@ class CrmLead(models.Model):
             self._alignment_register_followup()
         return message
 
-    def _merge_dependences(self, opportunities):
-        result = super()._merge_dependences(opportunities)
-        self.env["crm.lead.sla"].sudo().search(
-            [("lead_id", "in", opportunities.ids)]
-        ).write({"lead_id": self.id})
-        return result
-
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
 
-    def action_sla_wait_on_prospect(self):
-        """Stop the clock: the salesperson waits on the prospect."""
-        self.sla_ids.sudo()._pause()
+    def action_sla_wait_on_prospect(self, reason=False):
+        """Stop the clock: the salesperson waits on the prospect.
+
+        :param reason: why, kept in the chatter with who paused it
+        """
+        self._alignment_check_may_pause_sla()
+        self._alignment_sla_pause(
+            reason
+            if isinstance(reason, str) and reason.strip()
+            else self.env._("waiting on the prospect")
+        )
         return True
 
     def action_sla_resume(self):
-        self.sla_ids.sudo()._resume()
+        self._alignment_check_may_pause_sla()
+        self._alignment_sla_resume()
         return True
 
     def action_set_lost(self, **additional_values):
@@ -138,14 +149,67 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def _alignment_counts_as_followup(self, user):
-        """Only the salesperson's (or, unassigned, the team's) own actions
-        follow a lead up; not the marketer's, not a bot's."""
+        """Only sales follows a lead up: its salesperson, its team (leader
+        included), a sales manager; never a marketing user, nor a bot."""
         self.ensure_one()
         if self.env.su or user._is_public() or user._is_superuser():
             return False
-        if self.user_id:
-            return user == self.user_id
-        return user in (self.team_id.member_ids | self.team_id.user_id)
+        if not self._alignment_is_sales_user(user):
+            return False
+        if user.has_group("sales_team.group_sale_manager"):
+            return True
+        return user == self.user_id or user in (
+            self.team_id.member_ids | self.team_id.user_id
+        )
+
+    def _alignment_may_pause_sla(self, user=None):
+        """The lead's salesperson, its team leader or a sales manager."""
+        self.ensure_one()
+        user = user or self.env.user
+        return bool(
+            self.env.su
+            or user.has_group("sales_team.group_sale_manager")
+            or (self.user_id and user == self.user_id)
+            or (self.team_id.user_id and user == self.team_id.user_id)
+        )
+
+    def _alignment_check_may_pause_sla(self):
+        refused = self.filtered(lambda lead: not lead._alignment_may_pause_sla())
+        if refused:
+            raise UserError(
+                self.env._(
+                    "Only the salesperson, the team leader or a sales manager stops "
+                    "or restarts the follow-up clock of %(leads)s.",
+                    leads=", ".join(refused.mapped("display_name")),
+                )
+            )
+        self.check_access("write")
+
+    def _alignment_sla_pause(self, why):
+        paused = self.sla_ids.sudo()._pause()
+        paused.lead_id._message_log_batch(
+            bodies={
+                lead.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "Follow-up clock stopped by %(user)s: %(why)s.",
+                    user=self.env.user.name,
+                    why=why,
+                )
+                for lead in paused.lead_id
+            }
+        )
+
+    def _alignment_sla_resume(self):
+        resumed = self.sla_ids.sudo()._resume()
+        resumed.lead_id._message_log_batch(
+            bodies={
+                lead.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "Follow-up clock restarted by %(user)s.", user=self.env.user.name
+                )
+                for lead in resumed.lead_id
+            }
+        )
 
     def _alignment_register_followup(self):
         user = self.env.user

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .crm_bant_option import BANT_CRITERIA
-from .crm_lead import RECYCLE_SOURCE_STAGES, SKIP_BANT_SYNC_KEY, _as_id
+from .crm_lead import RECYCLE_SOURCE_STAGES, SKIP_BANT_SYNC, _browse_given, flag
 
 FOLLOWUP_ACTIVITY = "crm_alignment.mail_activity_type_handoff_followup"
 REVISIT_ACTIVITY = "crm_alignment.mail_activity_type_revisit"
@@ -79,7 +79,9 @@ class CrmLead(models.Model):
         :param campaign_id: utm.campaign to nurture the leads with
         :param revisit_date: when marketing looks again; default from reason
         """
-        reason = self.env["crm.recycle.reason"].browse(_as_id(reason_id)).exists()
+        reason = _browse_given(
+            self.env["crm.recycle.reason"], reason_id, self.env._("recycle reason")
+        )
         if not reason:
             raise UserError(self.env._("Choose why the leads go back to marketing."))
         if reason.note_required and not (note or "").strip():
@@ -90,14 +92,33 @@ class CrmLead(models.Model):
                     reason=reason.name,
                 )
             )
+        if note and not isinstance(note, str):
+            raise UserError(self.env._("The note must be a text."))
+        nurture_user = _browse_given(
+            self.env["res.users"], nurture_user_id, self.env._("marketing owner")
+        )
+        if nurture_user and (nurture_user.share or not nurture_user.active):
+            raise UserError(
+                self.env._(
+                    "%(user)s is not an internal user: choose who nurtures the leads.",
+                    user=nurture_user.name,
+                )
+            )
+        campaign = _browse_given(
+            self.env["utm.campaign"], campaign_id, self.env._("campaign")
+        )
+        try:
+            revisit_date = fields.Date.to_date(revisit_date) or (
+                fields.Date.context_today(self) + timedelta(days=reason.revisit_days)
+            )
+        except (TypeError, ValueError) as error:
+            raise UserError(
+                self.env._("%(value)r is not a date.", value=revisit_date)
+            ) from error
         self._alignment_check_can_recycle()
+        self.check_access("write")
         self._alignment_lock()
         self._alignment_check_recyclable()
-        nurture_user = self.env["res.users"].browse(_as_id(nurture_user_id))
-        campaign = self.env["utm.campaign"].browse(_as_id(campaign_id))
-        revisit_date = fields.Date.to_date(revisit_date) or (
-            fields.Date.context_today(self) + timedelta(days=reason.revisit_days)
-        )
         owners = {
             lead.id: nurture_user
             or lead.marketing_user_id
@@ -127,7 +148,7 @@ class CrmLead(models.Model):
         user = self.env.user
         if self.env.su or user.has_group("sales_team.group_sale_manager"):
             return
-        if self._alignment_is_marketing_user():
+        if not self._alignment_is_sales_user(user):
             raise UserError(
                 self.env._(
                     "Marketing users cannot recycle leads: they receive them. Ask "
@@ -198,7 +219,7 @@ class CrmLead(models.Model):
 
     def _alignment_log_recycle(self, reason, note, owners):
         now = fields.Datetime.now()
-        self.env["crm.lead.handoff"].sudo().create(
+        self.env["crm.lead.handoff"].sudo()._alignment_guarded_create(
             [
                 {
                     "lead_id": lead.id,
@@ -270,9 +291,8 @@ class CrmLead(models.Model):
                 vals["type"] = "lead"
             if campaign:
                 vals["campaign_id"] = campaign.id
-            leads.with_context(**{SKIP_BANT_SYNC_KEY: True})._alignment_write_stage(
-                "nurture", vals
-            )
+            with flag(SKIP_BANT_SYNC):
+                leads._alignment_write_stage("nurture", vals)
         self.env.cr.execute(
             SQL(
                 "UPDATE crm_lead SET recycle_count = COALESCE(recycle_count, 0) + 1"

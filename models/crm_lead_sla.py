@@ -7,6 +7,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .crm_sla_policy import redacted_url, webhook_url_error
+
 _logger = logging.getLogger(__name__)
 
 SLA_STATES = [
@@ -26,9 +28,13 @@ class CrmLeadSla(models.Model):
     (hand-off, follow-up, pause, cron), never recomputed."""
 
     _name = "crm.lead.sla"
+    _inherit = ["crm.alignment.guard.mixin"]
     _description = "Lead Follow-up SLA"
     _order = "start_date desc, id desc"
     _rec_name = "policy_id"
+    # evidence: created and changed by the pipeline's events only
+    _guarded_fields = "__all__"
+    _guarded_create = True
 
     lead_id = fields.Many2one(
         comodel_name="crm.lead",
@@ -84,8 +90,17 @@ class CrmLeadSla(models.Model):
     webhook_log = fields.Text(readonly=True)
 
     # ------------------------------------------------------------
-    # CREATION
+    # CRUD
     # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._alignment_guard_create(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._alignment_guard_write(vals)
+        return super().write(vals)
 
     @api.model
     def _start_for_leads(self, leads, handoffs):
@@ -127,7 +142,7 @@ class CrmLeadSla(models.Model):
                     "reminder_date": reminder,
                 }
             )
-        slas = self.sudo().create(vals_list)
+        slas = self.sudo()._alignment_guarded_create(vals_list)
         slas._sync_lead()
         return slas
 
@@ -155,24 +170,28 @@ class CrmLeadSla(models.Model):
                 vals["late_hours"] = sla._working_hours(sla.deadline, now)
             else:
                 vals["state"] = "reached"
-            sla.write(vals)
+            sla._alignment_guarded_write(vals)
         self._sync_lead()
 
     def _cancel(self, reason):
         ongoing = self.filtered(lambda s: s.state in ("ongoing", "paused"))
-        ongoing.write({"state": "cancelled", "cancel_reason": reason})
+        ongoing._alignment_guarded_write(
+            {"state": "cancelled", "cancel_reason": reason}
+        )
         ongoing._sync_lead()
 
     def _pause(self):
         now = fields.Datetime.now()
         ongoing = self.filtered(lambda s: s.state == "ongoing")
-        ongoing.write({"state": "paused", "paused_since": now})
+        ongoing._alignment_guarded_write({"state": "paused", "paused_since": now})
         ongoing._sync_lead()
+        return ongoing
 
     def _resume(self, now=None):
         """Start the clock again with the working hours that were left."""
         now = now or fields.Datetime.now()
-        for sla in self.filtered(lambda s: s.state == "paused"):
+        to_resume = self.filtered(lambda s: s.state == "paused")
+        for sla in to_resume:
             left = sla._working_hours(sla.paused_since, sla.deadline)
             paused = sla._working_hours(sla.paused_since, now)
             resource = _time_off_resource(sla.user_id)
@@ -191,7 +210,7 @@ class CrmLeadSla(models.Model):
                 reminder = sla.calendar_id.plan_hours(
                     left_to_reminder, now, compute_leaves=True, resource=resource
                 )
-            sla.write(
+            sla._alignment_guarded_write(
                 {
                     "state": "ongoing",
                     "paused_since": False,
@@ -201,6 +220,7 @@ class CrmLeadSla(models.Model):
                 }
             )
         self._sync_lead()
+        return to_resume
 
     def _working_hours(self, start, end):
         self.ensure_one()
@@ -325,7 +345,7 @@ class CrmLeadSla(models.Model):
         )
         self.lead_id._message_log_batch(bodies=bodies)
         self._sync_lead()
-        with_webhook = self.filtered(lambda sla: sla.policy_id.webhook_url)
+        with_webhook = self.filtered(lambda sla: sla.policy_id.sudo().webhook_url)
         if with_webhook:
             payloads = [sla._webhook_payload() for sla in with_webhook]
             dbname, uid = self.env.cr.dbname, self.env.uid
@@ -338,16 +358,31 @@ class CrmLeadSla(models.Model):
         """Post each breach once and log the outcome on its SLA. Never raises:
         an unreachable endpoint is a logged failure, nothing more."""
         for payload in payloads:
+            url = payload["url"]
+            error = webhook_url_error(self.env, url)
             try:
+                if error:
+                    raise requests.RequestException(error)
                 response = requests.post(
-                    payload["url"], json=payload["body"], timeout=WEBHOOK_TIMEOUT
+                    url,
+                    json=payload["body"],
+                    timeout=WEBHOOK_TIMEOUT,
+                    allow_redirects=False,
                 )
+                if response.is_redirect or response.is_permanent_redirect:
+                    raise requests.RequestException(
+                        f"HTTP {response.status_code}: redirects are not followed"
+                    )
                 response.raise_for_status()
                 state, log = "sent", f"HTTP {response.status_code}"
             except requests.RequestException as error:
-                _logger.warning("SLA webhook to %s failed: %s", payload["url"], error)
-                state, log = "failed", str(error)[:500]
-            self.browse(payload["sla_id"]).sudo().write(
+                # never the whole URL: its path or query may hold a token
+                message = str(error).replace(url, redacted_url(url))
+                _logger.warning(
+                    "SLA webhook to %s failed: %s", redacted_url(url), message
+                )
+                state, log = "failed", message[:500]
+            self.browse(payload["sla_id"]).sudo()._alignment_guarded_write(
                 {
                     "webhook_state": state,
                     "webhook_log": json.dumps(
@@ -377,7 +412,7 @@ class CrmLeadSla(models.Model):
         self.ensure_one()
         return {
             "sla_id": self.id,
-            "url": self.policy_id.webhook_url,
+            "url": self.policy_id.sudo().webhook_url,
             "body": {
                 "event": "crm_alignment.sla.breached",
                 "idempotency_key": (

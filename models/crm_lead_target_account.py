@@ -58,19 +58,16 @@ class CrmLead(models.Model):
         for lead in self:
             lead.email_company_domain = email_company_domain(lead.email_from)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        leads = super().create(vals_list)
-        if self._target_accounts_exist():
-            leads._target_account_match()
-        return leads
+    # CRUD hooks (called by crm.lead's create and write)
 
-    def write(self, vals):
-        result = super().write(vals)
+    def _target_account_after_create(self):
+        if self._target_accounts_exist():
+            self._target_account_match()
+
+    def _target_account_after_write(self, vals):
         if any(field in vals for field in LEAD_MATCH_FIELDS):
             if self._target_accounts_exist():
                 self._target_account_match()
-        return result
 
     @api.model
     @tools.ormcache()
@@ -83,7 +80,7 @@ class CrmLead(models.Model):
 
     def action_open_target_account(self):
         self.ensure_one()
-        return self.target_account_id._get_formview_action()
+        return self.target_account_id.get_formview_action()
 
     @api.model
     def _target_account_match(self, partner_ids=(), domains=(), all_leads=False):

@@ -41,7 +41,20 @@ CONTENT_TRANSITIONS = {
 }
 # Changing these on approved or published content makes a new version.
 VERSIONED_FIELDS = {"body", "url", "attachment_ids"}
-STATE_WRITE_KEY = "crm_alignment_content_state_write"
+# Written by the review workflow only: what was asked, decided and approved.
+GUARDED_FIELDS = (
+    "state",
+    "requested_by_id",
+    "approver_ids",
+    "approval_mode",
+    "version",
+    "approved_version",
+    "approved_body",
+    "approved_url",
+    "approved_attachment_ids",
+    "approved_date",
+    "published_date",
+)
 
 
 class CrmMarketingContent(models.Model):
@@ -50,10 +63,13 @@ class CrmMarketingContent(models.Model):
 
     _name = "crm.marketing.content"
     _description = "Marketing Content"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "crm.alignment.guard.mixin"]
     _order = "write_date desc, id desc"
     # salespeople comment on drafts they can read
     _mail_post_access = "read"
+    _guarded_fields = GUARDED_FIELDS
+    _guarded_state_field = "state"
+    _guarded_transitions = CONTENT_TRANSITIONS
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
@@ -219,40 +235,85 @@ class CrmMarketingContent(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # What a salesperson creates is a request for marketing to write.
-        if not self.env.su and not self._is_marketing_user():
+        # What a salesperson creates is a request for marketing to write;
+        # what marketing creates starts as a draft.
+        rule_state = "draft" if self._may_write_content() else "requested"
+        for vals in vals_list:
+            if vals.get("state") == rule_state:
+                del vals["state"]
+        self._alignment_guard_create(vals_list)
+        self._check_own_attachments(vals_list)
+        if rule_state == "requested":
             for vals in vals_list:
                 vals.update(
-                    state="requested",
-                    requested_by_id=self.env.uid,
-                    author_id=False,
+                    state="requested", requested_by_id=self.env.uid, author_id=False
                 )
-        elif any(
-            vals.get("state") not in (None, "draft", "requested") for vals in vals_list
-        ):
-            if not self.env.su:
-                raise UserError(
-                    self.env._("New content starts as a draft or a request.")
-                )
-        return super().create(vals_list)
+        with self._alignment_guard_grant():
+            contents = super().create(vals_list)
+        contents._claim_attachments()
+        return contents
 
     def write(self, vals):
-        if "state" in vals and not self.env.context.get(STATE_WRITE_KEY):
-            raise UserError(
-                self.env._(
-                    "Content moves through its buttons (Submit, Approve, Request "
-                    "Changes, Publish, Retire), not by editing its status."
-                )
-            )
+        self._alignment_guard_write(vals)
+        self._check_own_attachments([vals])
         new_version = self.browse()
-        if VERSIONED_FIELDS & set(vals) and not self.env.context.get(STATE_WRITE_KEY):
+        if VERSIONED_FIELDS & set(vals) and not self._alignment_guard_granted():
             new_version = self.filtered(
                 lambda content: content.state in ("approved", "published")
             )
         result = super().write(vals)
+        if "attachment_ids" in vals:
+            self._claim_attachments()
         if new_version:
             new_version._start_new_version()
         return result
+
+    def _check_own_attachments(self, vals_list):
+        """Files come from this content: uploaded to it, or uploaded by the
+        current user for a content not saved yet. Any other attachment id
+        (another record's, another company's) is refused."""
+        ids = set()
+        for vals in vals_list:
+            for command in vals.get("attachment_ids") or ():
+                if isinstance(command, list | tuple) and command:
+                    if command[0] == fields.Command.LINK:
+                        ids.add(command[1])
+                    elif command[0] == fields.Command.SET:
+                        ids.update(command[2] or ())
+                    elif command[0] == fields.Command.CREATE:
+                        raise UserError(
+                            self.env._("Upload files to the content, then link them.")
+                        )
+        if not ids:
+            return
+        attachments = self.env["ir.attachment"].sudo().browse(list(ids)).exists()
+        foreign = [
+            attachment
+            for attachment in attachments
+            if attachment.res_model != self._name
+            or (attachment.res_id and attachment.res_id not in self.ids)
+            or (not attachment.res_id and attachment.create_uid != self.env.user)
+        ]
+        if foreign or len(attachments) != len(ids):
+            raise UserError(
+                self.env._("Only files uploaded to this content can be attached to it.")
+            )
+
+    def _own_approved_attachments(self):
+        """The approved files that belong to these contents, nothing else."""
+        return self.approved_attachment_ids.filtered(
+            lambda attachment: attachment.res_model == self._name
+            and attachment.res_id in self.ids
+        )
+
+    def _claim_attachments(self):
+        """Files uploaded before the content was saved now belong to it."""
+        for content in self:
+            unclaimed = content.sudo().attachment_ids.filtered(
+                lambda attachment: not attachment.res_id
+                and attachment.res_model == self._name
+            )
+            unclaimed.write({"res_id": content.id})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_reviewed(self):
@@ -270,15 +331,14 @@ class CrmMarketingContent(models.Model):
 
     def action_take_request(self):
         """Marketing takes a sales request and starts writing."""
-        self._check_marketing("take content requests")
-        self._check_transition("draft")
-        self._set_state("draft", author_id=self.env.uid)
+        self._alignment_transition("draft", {"author_id": self.env.uid})
         return True
 
     def action_submit(self):
         """Ask the approvers; a resubmission keeps all earlier reviews."""
-        self._check_marketing("submit content")
-        self._check_transition("in_review")
+        self._alignment_check_role("in_review")
+        self._alignment_check_state("in_review")
+        self.check_access("write")
         for content in self:
             content._ask_approvers()
         return True
@@ -292,22 +352,15 @@ class CrmMarketingContent(models.Model):
         return True
 
     def action_publish(self):
-        self._check_marketing("publish content")
-        self._check_transition("published")
-        self._set_state("published", published_date=fields.Datetime.now())
+        self._alignment_transition(
+            "published", {"published_date": fields.Datetime.now()}
+        )
         for content in self:
             content._notify_teams_published()
         return True
 
     def action_retire(self):
-        if not (
-            self.env.su
-            or self.env.user.has_group("sales_team.group_sale_manager")
-            or self.env.user.has_group("crm_alignment.group_marketing_manager")
-        ):
-            raise UserError(self.env._("Only managers retire content."))
-        self._check_transition("retired")
-        self._set_state("retired")
+        self._alignment_transition("retired")
         return True
 
     # ------------------------------------------------------------
@@ -315,31 +368,27 @@ class CrmMarketingContent(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _is_marketing_user(self):
-        return self.env.user.has_group("crm_alignment.group_marketing_user")
+    def _may_write_content(self):
+        return self.env.su or self.env.user.has_group(
+            "crm_alignment.group_marketing_user"
+        )
 
-    def _check_marketing(self, what):
-        if not self.env.su and not self._is_marketing_user():
-            raise UserError(self.env._("Only marketing can %(what)s.", what=what))
-
-    def _check_transition(self, target):
-        allowed = CONTENT_TRANSITIONS[target]
-        refused = self.filtered(lambda content: content.state not in allowed)
-        if refused:
-            labels = dict(CONTENT_STATES)
+    def _alignment_check_role(self, target):
+        """Marketing writes, submits and publishes; managers retire;
+        approvals and change requests are checked per approver (_decide)."""
+        if target == "retired":
+            if not self.env["crm.lead"]._alignment_is_manager() and not self.env.su:
+                raise UserError(self.env._("Only managers retire content."))
+        elif not self._may_write_content():
             raise UserError(
                 self.env._(
-                    "%(contents)s cannot become %(target)s from its current status.",
-                    contents=", ".join(
-                        f"{content.name} ({labels[content.state]})"
-                        for content in refused
-                    ),
-                    target=labels[target],
+                    "Only marketing takes requests, submits and publishes content."
                 )
             )
 
     def _set_state(self, state, **extra):
-        self.with_context(**{STATE_WRITE_KEY: True}).write(dict(extra, state=state))
+        """A state change decided by the review workflow itself."""
+        self._alignment_guarded_write(dict(extra, state=state))
 
     def _approval_rules(self):
         self.ensure_one()
@@ -371,8 +420,10 @@ class CrmMarketingContent(models.Model):
             approver_ids=[fields.Command.set(approvers.ids)],
             approval_mode=mode,
         )
+        # the approvers' activity list tells them; no assignment e-mail,
+        # which would fail for a marketer without an e-mail address
         for user in approvers:
-            self.activity_schedule(
+            self.with_context(mail_activity_quick_update=True).activity_schedule(
                 "crm_alignment.mail_activity_type_content_review",
                 user_id=user.id,
                 summary=self.env._(
@@ -384,6 +435,17 @@ class CrmMarketingContent(models.Model):
 
     def _decide(self, decision, comment):
         user = self.env.user
+        self.check_access("read")
+        # "All approvers" counts the decisions: two approvers deciding at once
+        # are serialised on the content's row.
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM crm_marketing_content WHERE id = ANY(%s) FOR UPDATE",
+                self.ids,
+            )
+        )
+        self.invalidate_recordset()
         for content in self:
             if content.state != "in_review":
                 raise UserError(
@@ -397,7 +459,7 @@ class CrmMarketingContent(models.Model):
                         "You are not an approver of %(content)s.", content=content.name
                     )
                 )
-            self.env["crm.marketing.content.review"].sudo().create(
+            self.env["crm.marketing.content.review"].sudo()._alignment_guarded_create(
                 {
                     "content_id": content.id,
                     "reviewer_id": user.id,
@@ -444,10 +506,10 @@ class CrmMarketingContent(models.Model):
         """Approved or published content was edited: a new version goes to
         review; salespeople keep the last approved one meanwhile."""
         for content in self:
-            content.with_context(**{STATE_WRITE_KEY: True}).write(
+            content._alignment_guarded_write(
                 {"version": content.version + 1, "state": "draft"}
             )
-            content.message_post(
+            content._message_log(
                 body=self.env._(
                     "Version %(version)s started: it needs approval again.",
                     version=content.version,

@@ -92,6 +92,7 @@ class CrmSlaPolicy(models.Model):
     )
     webhook_url = fields.Char(
         string="Escalation Webhook",
+        groups="base.group_system",
         help="Posted once per breach, after the breach is saved (JSON, short "
         "timeout). A failure is logged on the SLA and changes nothing else.",
     )
@@ -167,26 +168,10 @@ class CrmSlaPolicy(models.Model):
 
     @api.constrains("webhook_url")
     def _check_webhook_url(self):
-        allow_private = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param(ALLOW_PRIVATE_WEBHOOK_PARAM)
-        )
-        for policy in self.filtered("webhook_url"):
-            url = urlsplit(policy.webhook_url)
-            if url.scheme not in ("http", "https") or not url.hostname:
-                raise ValidationError(
-                    self.env._("The escalation webhook must be an http(s) URL.")
-                )
-            if not allow_private and _is_private_host(url.hostname):
-                raise ValidationError(
-                    self.env._(
-                        "The escalation webhook points at a loopback or private "
-                        "address. An administrator may allow that with the system "
-                        "parameter %(param)s.",
-                        param=ALLOW_PRIVATE_WEBHOOK_PARAM,
-                    )
-                )
+        for policy in self.sudo().filtered("webhook_url"):
+            error = webhook_url_error(self.env, policy.webhook_url)
+            if error:
+                raise ValidationError(error)
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
@@ -255,15 +240,52 @@ class CrmSlaPolicy(models.Model):
         return True
 
 
-def _is_private_host(hostname):
-    """True for loopback, private, link-local or unresolvable hosts."""
+def webhook_url_error(env, url):
+    """Why ``url`` may not receive a webhook now, or None.
+
+    http(s) only; the host must resolve, and every address it resolves to
+    must be global (not loopback, private, link-local, shared 100.64/10,
+    reserved or multicast), unless an administrator allowed private
+    addresses (system parameter). Checked when saved and again before each
+    send, since a name may resolve elsewhere later.
+    """
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return env._("The escalation webhook must be an http(s) URL.")
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(hostname, None)}
-    except OSError:
-        return False
-    return any(
-        ipaddress.ip_address(address.split("%")[0]).is_private
-        or ipaddress.ip_address(address.split("%")[0]).is_loopback
-        or ipaddress.ip_address(address.split("%")[0]).is_link_local
-        for address in addresses
+        addresses = {
+            info[4][0].split("%")[0]
+            for info in socket.getaddrinfo(parts.hostname, None)
+        }
+    except (OSError, UnicodeError):
+        return env._(
+            "The escalation webhook's host %(host)s does not resolve.",
+            host=parts.hostname,
+        )
+    allow_private = (
+        env["ir.config_parameter"].sudo().get_param(ALLOW_PRIVATE_WEBHOOK_PARAM)
     )
+    if allow_private:
+        return None
+    if not all(_is_global(address) for address in addresses):
+        return env._(
+            "The escalation webhook's host %(host)s points at a loopback, private "
+            "or reserved address. An administrator may allow private addresses "
+            "with the system parameter %(param)s.",
+            host=parts.hostname,
+            param=ALLOW_PRIVATE_WEBHOOK_PARAM,
+        )
+    return None
+
+
+def _is_global(address):
+    ip = ipaddress.ip_address(address)
+    if getattr(ip, "ipv4_mapped", None):
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast and not ip.is_reserved
+
+
+def redacted_url(url):
+    """scheme://host/… : paths and queries often hold tokens."""
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.hostname or '?'}/…"

@@ -415,6 +415,17 @@ class CrmTargetAccount(models.Model):
         """One to-do per missing wanted role for the sales owner, and one for
         the marketing owner listing them all; roles already planned and
         still open are not planned twice."""
+        # the activities are created as superuser (see below): only for
+        # accounts the caller may read, by the people who work them
+        self.check_access("read")
+        if not (
+            self.env.su or self.env.user.has_group("sales_team.group_sale_salesman")
+        ):
+            raise UserError(
+                self.env._(
+                    "Only sales and marketing users plan buying-committee coverage."
+                )
+            )
         activity_type = self.env.ref(
             "crm_alignment.mail_activity_type_buying_committee"
         )

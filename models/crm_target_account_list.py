@@ -10,6 +10,12 @@ LIST_STATES = [
     ("closed", "Closed"),
 ]
 LIVE_STATES = ("agreed", "active")
+LIST_TRANSITIONS = {
+    "agreed": ("proposed",),
+    "active": ("agreed",),
+    "closed": LIVE_STATES,
+    "proposed": ("agreed", "active", "closed"),
+}
 SIGN_OFF_FIELDS = (
     "state",
     "sales_agreed_user_id",
@@ -17,8 +23,6 @@ SIGN_OFF_FIELDS = (
     "marketing_agreed_user_id",
     "marketing_agreed_date",
 )
-# Set by the list's own actions: sign-offs and states change only there.
-LIST_STATE_WRITE_KEY = "crm_alignment_target_list_state_write"
 SIGN_OFF_GROUPS = {
     "sales": "sales_team.group_sale_manager",
     "marketing": "crm_alignment.group_marketing_manager",
@@ -31,8 +35,12 @@ class CrmTargetAccountList(models.Model):
 
     _name = "crm.target.account.list"
     _description = "Target Account List"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "crm.alignment.guard.mixin"]
     _order = "date_start desc, id desc"
+    # sign-offs and states change only through the list's actions
+    _guarded_fields = SIGN_OFF_FIELDS
+    _guarded_state_field = "state"
+    _guarded_transitions = LIST_TRANSITIONS
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
@@ -137,21 +145,14 @@ class CrmTargetAccountList(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get(LIST_STATE_WRITE_KEY):
-            for vals in vals_list:
-                if any(
-                    vals.get(field) for field in SIGN_OFF_FIELDS if field != "state"
-                ):
-                    raise UserError(self._sign_off_only_message())
-                if vals.get("state", "proposed") != "proposed":
-                    raise UserError(self._sign_off_only_message())
+        for vals in vals_list:
+            if vals.get("state") == "proposed":
+                del vals["state"]
+        self._alignment_guard_create(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.context.get(LIST_STATE_WRITE_KEY) and any(
-            field in vals for field in SIGN_OFF_FIELDS
-        ):
-            raise UserError(self._sign_off_only_message())
+        self._alignment_guard_write(vals)
         rematch = {"active", "company_id", "date_start"} & set(vals)
         result = super().write(vals)
         if rematch:
@@ -181,13 +182,6 @@ class CrmTargetAccountList(models.Model):
         )
         return result
 
-    def _sign_off_only_message(self):
-        return self.env._(
-            "A target-account list is proposed first; its state and sign-offs "
-            "change only through its buttons (Agree for Sales, Agree for "
-            "Marketing, Activate, Close, Back to Proposed)."
-        )
-
     def _target_account_rematch(self):
         partner_ids, domains = self.account_ids._target_match_keys()
         self.env["crm.lead"]._target_account_match(
@@ -195,7 +189,7 @@ class CrmTargetAccountList(models.Model):
         )
 
     def _write_state(self, vals):
-        self.with_context(**{LIST_STATE_WRITE_KEY: True}).write(vals)
+        self._alignment_guarded_write(vals)
         if "state" in vals:
             self._target_account_rematch()
 
@@ -210,7 +204,8 @@ class CrmTargetAccountList(models.Model):
         return self._agree("marketing")
 
     def _agree(self, side, user=None):
-        """Sign off for one side; the second sign-off agrees the list."""
+        """Sign off for one side; the second sign-off agrees the list. One
+        person never signs both sides of the same list."""
         user = self.env["res.users"].browse(user) if isinstance(user, int) else user
         user = user or self.env.user
         if not user.has_group(SIGN_OFF_GROUPS[side]):
@@ -220,14 +215,19 @@ class CrmTargetAccountList(models.Model):
                     "marketing manager for marketing."
                 )
             )
-        not_proposed = self.filtered(lambda tl: tl.state != "proposed")
-        if not_proposed:
+        self._alignment_check_state("agreed")
+        other = "marketing" if side == "sales" else "sales"
+        signed_other = self.filtered(lambda tl: tl[f"{other}_agreed_user_id"] == user)
+        if signed_other:
             raise UserError(
                 self.env._(
-                    "Only proposed lists are signed off: %(lists)s.",
-                    lists=", ".join(not_proposed.mapped("name")),
+                    "%(user)s already signed %(lists)s for the other side: the "
+                    "two sign-offs come from two people.",
+                    user=user.name,
+                    lists=", ".join(signed_other.mapped("name")),
                 )
             )
+        self.check_access("write")
         now = fields.Datetime.now()
         for target_list in self:
             if not target_list.account_ids:
@@ -238,11 +238,10 @@ class CrmTargetAccountList(models.Model):
                     )
                 )
             vals = {f"{side}_agreed_user_id": user.id, f"{side}_agreed_date": now}
-            other = "marketing" if side == "sales" else "sales"
             if target_list[f"{other}_agreed_user_id"]:
                 vals["state"] = "agreed"
             target_list._write_state(vals)
-            target_list.message_post(
+            target_list._message_log(
                 body=self.env._(
                     "Signed off for %(side)s by %(user)s.",
                     side=self.env._("Sales")
@@ -250,11 +249,10 @@ class CrmTargetAccountList(models.Model):
                     else self.env._("Marketing"),
                     user=user.name,
                 ),
-                subtype_xmlid="mail.mt_note",
             )
         return True
 
-    def _check_manager(self):
+    def _alignment_check_role(self, target):
         if not self.env.su and not self.env["crm.lead"]._alignment_is_manager():
             raise AccessError(
                 self.env._(
@@ -263,47 +261,28 @@ class CrmTargetAccountList(models.Model):
                 )
             )
 
-    def _check_state(self, allowed):
-        wrong = self.filtered(lambda tl: tl.state not in allowed)
-        if wrong:
-            states = dict(LIST_STATES)
-            raise UserError(
-                self.env._(
-                    "This cannot be done on %(lists)s: it needs a list that is "
-                    "%(states)s.",
-                    lists=", ".join(wrong.mapped("name")),
-                    states=self.env._(" or ").join(
-                        str(states[state]) for state in allowed
-                    ),
-                )
-            )
+    def _transition(self, target, vals=None):
+        self._alignment_transition(target, vals)
+        self._target_account_rematch()
 
     def action_activate(self):
-        self._check_manager()
-        self._check_state(("agreed",))
-        self._write_state({"state": "active"})
+        self._transition("active")
         return True
 
     def action_close(self):
-        self._check_manager()
-        self._check_state(LIVE_STATES)
-        self._write_state(
-            {"state": "closed", "date_end": fields.Date.context_today(self)}
-        )
+        self._transition("closed", {"date_end": fields.Date.context_today(self)})
         return True
 
     def action_reset_to_proposed(self):
         """Renegotiate: back to proposed, both sign-offs cleared."""
-        self._check_manager()
-        self._check_state(("agreed", "active", "closed"))
-        self._write_state(
+        self._transition(
+            "proposed",
             {
-                "state": "proposed",
                 "sales_agreed_user_id": False,
                 "sales_agreed_date": False,
                 "marketing_agreed_user_id": False,
                 "marketing_agreed_date": False,
-            }
+            },
         )
         return True
 

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .crm_lead import AUTO_ASSIGN_KEY, MARKETING_STAGES
+from .crm_lead import AUTO_ASSIGNING, MARKETING_STAGES, flag
 
 
 class CrmTeam(models.Model):
@@ -51,11 +51,9 @@ class CrmTeam(models.Model):
         ]
 
     def _allocate_leads(self, creation_delta_days=7):
-        return super(
-            CrmTeam, self.with_context(**{AUTO_ASSIGN_KEY: True})
-        )._allocate_leads(creation_delta_days=creation_delta_days)
+        with flag(AUTO_ASSIGNING):
+            return super()._allocate_leads(creation_delta_days=creation_delta_days)
 
     def _assign_and_convert_leads(self, force_quota=False):
-        return super(
-            CrmTeam, self.with_context(**{AUTO_ASSIGN_KEY: True})
-        )._assign_and_convert_leads(force_quota=force_quota)
+        with flag(AUTO_ASSIGNING):
+            return super()._assign_and_convert_leads(force_quota=force_quota)

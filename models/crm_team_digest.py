@@ -32,8 +32,13 @@ class CrmTeam(models.Model):
         )
         Content = self.env["crm.marketing.content"].sudo()
         for team in self:
+            # the superuser search stays within the team's company (or, for a
+            # team without one, its people's companies)
+            companies = team.company_id or (team.member_ids | team.user_id).company_id
+            company = [("company_id", "in", [*companies.ids, False])]
             contents = Content.search(
-                [
+                company
+                + [
                     ("state", "=", "published"),
                     ("published_date", ">=", since),
                     "|",
@@ -45,7 +50,8 @@ class CrmTeam(models.Model):
             team.digest_campaign_ids = (
                 contents.campaign_id
                 | Content.search(
-                    [
+                    company
+                    + [
                         ("state", "=", "published"),
                         ("campaign_id", "!=", False),
                         "|",

@@ -5,6 +5,7 @@ from . import test_handoff
 from . import test_lifecycle
 from . import test_performance
 from . import test_recycle
+from . import test_security_rpc
 from . import test_sla
 from . import test_target_account
 from . import test_target_account_rpc

@@ -195,8 +195,8 @@ class TestBant(AlignmentCase, CronMixinCase):
         )
         # (20*50 + 30*100) / 100 = 40: below 50
         self.assertEqual(set(leads.mapped("bant_score")), {40})
-        self.profile.write({"agreed_by_ids": [(4, self.sales_manager.id)]})
-        self.profile.action_agree()
+        self.profile.with_user(self.sales_manager).action_agree()
+        self.profile.with_user(self.marketing_manager).action_agree()
         messages_before = len(self.profile.message_ids)
         lead_messages_before = len(leads.message_ids)
         self.profile.threshold = 40
@@ -207,9 +207,15 @@ class TestBant(AlignmentCase, CronMixinCase):
         log = self.profile.message_ids[0]
         self.assertGreater(len(self.profile.message_ids), messages_before)
         self.assertIn("3 became sales-ready", log.body)
-        self.assertEqual(
-            len(leads.message_ids), lead_messages_before, "no per-lead log"
-        )
+        # each moved lead carries the same tracking line as a move by hand
+        self.assertEqual(len(leads.message_ids), lead_messages_before + 3)
+        for lead in leads:
+            tracking = lead.message_ids[0].tracking_value_ids
+            self.assertEqual(tracking.field_id.name, "lifecycle_stage")
+            self.assertEqual(
+                (tracking.old_value_char, tracking.new_value_char),
+                ("New", "Sales-Ready"),
+            )
         # weights change: Need weighs everything, score 100
         self.profile.write(
             {"weight_budget": 0, "weight_authority": 0, "weight_timeframe": 0}

@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
 from odoo.addons.crm_alignment.hooks import post_init_hook
@@ -33,7 +33,17 @@ class TestLifecycle(AlignmentCase):
 
     def test_import_and_gateway_leads_are_marketing_sourced(self):
         Lead = self.env["crm.lead"].with_user(self.salesman)
+        # an import is sourced by whoever imports: a context key decides nothing
         imported = Lead.with_context(import_file=True).create({"name": "Trade show"})
+        self.assertEqual(
+            (imported.lifecycle_stage, imported.sourced_by), ("accepted", "sales")
+        )
+        imported = (
+            self.env["crm.lead"]
+            .with_user(self.marketer)
+            .with_context(import_file=True)
+            .create({"name": "Trade show list"})
+        )
         self.assertEqual(
             (imported.lifecycle_stage, imported.sourced_by), ("new", "marketing")
         )
@@ -59,6 +69,12 @@ class TestLifecycle(AlignmentCase):
             lead.with_user(self.sales_manager).action_accept()
         self.assertEqual(lead.lifecycle_stage, "new")
         accepted = self.env["crm.lead"].with_user(self.salesman).create({"name": "Own"})
+        # a salesperson is refused for the role, whatever the stage
+        for action in ("action_mark_sales_ready", "action_start_nurture"):
+            with self.assertRaisesRegex(UserError, "Only marketing and managers"):
+                getattr(accepted, action)()
+        # a manager may, but not from Accepted
+        accepted = accepted.with_user(self.sales_manager)
         with self.assertRaisesRegex(UserError, "cannot move to Sales-Ready"):
             accepted.action_mark_sales_ready()
         with self.assertRaisesRegex(UserError, "cannot move to Nurturing"):
@@ -70,15 +86,15 @@ class TestLifecycle(AlignmentCase):
 
     def test_stage_cannot_be_written_directly(self):
         lead = self.create_marketing_leads()
-        with self.assertRaisesRegex(UserError, "changes only through its actions"):
+        with self.assertRaisesRegex(UserError, "change only through its actions"):
             lead.with_user(self.sales_manager).write({"lifecycle_stage": "accepted"})
         self.assertEqual(lead.lifecycle_stage, "new")
 
     def test_sourced_by_is_corrected_by_managers_only(self):
         lead = self.create_marketing_leads()
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(UserError, "Sourced By"):
             lead.with_user(self.marketer).write({"sourced_by": "sales"})
-        with self.assertRaises(AccessError):
+        with self.assertRaisesRegex(UserError, "Sourced By"):
             lead.with_user(self.salesman).write({"sourced_by": "sales"})
         lead.with_user(self.sales_manager).write({"sourced_by": "sales"})
         self.assertEqual(lead.sourced_by, "sales")

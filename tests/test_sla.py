@@ -221,11 +221,19 @@ class TestSla(AlignmentCase, CronMixinCase):
         # accepted: the SLA is reached; pausing only applies to ongoing ones
         self.assertEqual(lead.sla_ids.state, "reached")
         lead2 = self._hand_off("2026-03-04 09:00:00")
-        with freeze_time("2026-03-04 10:00:00"):
+        with freeze_time("2026-03-04 09:30:00"):
             lead2.with_user(self.marketer).write({"stage_id": waiting_stage.id})
+        self.assertEqual(
+            lead2.sla_ids.state, "ongoing", "marketing never stops sales' clock"
+        )
+        lead2.with_user(self.marketer).write({"stage_id": other_stage.id})
+        # a stage moved by the system (an automation) stops it: sales' own
+        # stage changes are follow-ups and reach the SLA instead
+        with freeze_time("2026-03-04 10:00:00"):
+            lead2.sudo().write({"stage_id": waiting_stage.id})
         self.assertEqual(lead2.sla_ids.state, "paused")
         with freeze_time("2026-03-04 11:00:00"):
-            lead2.with_user(self.marketer).write({"stage_id": other_stage.id})
+            lead2.sudo().write({"stage_id": other_stage.id})
         self.assertEqual(lead2.sla_ids.state, "ongoing")
         self.assertEqual(lead2.sla_ids.deadline, datetime(2026, 3, 4, 14, 0))
 
@@ -410,9 +418,9 @@ class TestSla(AlignmentCase, CronMixinCase):
             Policy.create({"name": "Bad", "lead_domain": "[('nope', '=', 1)]"})
         with self.assertRaisesRegex(ValidationError, "http"):
             Policy.create({"name": "FTP", "webhook_url": "ftp://example.com/x"})
-        with self.assertRaisesRegex(ValidationError, "loopback or private"):
+        with self.assertRaisesRegex(ValidationError, "loopback, private or reserved"):
             Policy.create({"name": "Local", "webhook_url": "http://127.0.0.1:8069/x"})
-        with self.assertRaisesRegex(ValidationError, "loopback or private"):
+        with self.assertRaisesRegex(ValidationError, "loopback, private or reserved"):
             Policy.create({"name": "LAN", "webhook_url": "http://192.168.1.10/x"})
 
     # ---------------------------------------------------------------- access

@@ -190,9 +190,7 @@ class TestLeadMatching(TargetAccountCase):
         self.assertEqual(lead.target_tier, "2")
         # Same tier: the most recent list wins.
         self.account(self.acme).with_user(self.marketer).tier = "2"
-        self.target_list.with_context(
-            crm_alignment_target_list_state_write=True
-        ).date_start = fields.Date.today() - timedelta(days=30)
+        self.target_list.date_start = fields.Date.today() - timedelta(days=30)
         self.assertEqual(lead.target_account_id, self.account(self.acme, newer_tier_2))
 
     def test_kept_right_when_leads_and_partners_change(self):

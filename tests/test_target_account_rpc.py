@@ -1,6 +1,6 @@
 import json
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -10,6 +10,11 @@ class TestTargetAccountJsonRpc(HttpCase):
     leads' target flags."""
 
     def call(self, model, method, *args, **kwargs):
+        response = self.call_raw(model, method, *args, **kwargs)
+        self.assertNotIn("error", response, response.get("error"))
+        return response["result"]
+
+    def call_raw(self, model, method, *args, **kwargs):
         payload = {
             "jsonrpc": "2.0",
             "method": "call",
@@ -19,7 +24,7 @@ class TestTargetAccountJsonRpc(HttpCase):
                 "args": [
                     self.env.cr.dbname,
                     self.uid,
-                    "admin",
+                    self.password,
                     model,
                     method,
                     list(args),
@@ -28,16 +33,20 @@ class TestTargetAccountJsonRpc(HttpCase):
             },
             "id": 1,
         }
-        response = self.url_open(
+        return self.url_open(
             "/jsonrpc",
             data=json.dumps(payload),
             headers={"Content-Type": "application/json"},
         ).json()
-        self.assertNotIn("error", response, response.get("error"))
-        return response["result"]
 
     def test_external_client_builds_a_list_and_reads_flags(self):
-        self.uid = self.env.ref("base.user_admin").id
+        admin = self.env.ref("base.user_admin")
+        marketing_manager = new_test_user(
+            self.env,
+            login="rpc_marketing_manager",
+            groups="base.group_user,crm_alignment.group_marketing_manager",
+        )
+        self.uid, self.password = admin.id, "admin"
         company = self.call(
             "res.partner",
             "create",
@@ -64,7 +73,15 @@ class TestTargetAccountJsonRpc(HttpCase):
         self.assertFalse(flags["target_account_id"], "proposed lists flag nothing")
         self.assertEqual(flags["target_partner_id"][0], company)
         self.call("crm.target.account.list", "action_agree_sales", [list_id])
+        # the administrator holds both manager groups, yet one person never
+        # signs both sides of a list
+        refused = self.call_raw(
+            "crm.target.account.list", "action_agree_marketing", [list_id]
+        )
+        self.assertIn("two people", refused["error"]["data"]["message"])
+        self.uid, self.password = marketing_manager.id, "rpc_marketing_manager"
         self.call("crm.target.account.list", "action_agree_marketing", [list_id])
+        self.uid, self.password = admin.id, "admin"
         state = self.call("crm.target.account.list", "read", [list_id], ["state"])
         self.assertEqual(state[0]["state"], "agreed")
         flags = {

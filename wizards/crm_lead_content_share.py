@@ -32,7 +32,13 @@ class CrmLeadContentShare(models.TransientModel):
             wizard.send_email = bool(wizard.lead_id.email_from)
 
     def action_share(self):
+        """Record the shares and e-mail the approved files, as the user: the
+        lead must be theirs to write, the content theirs to read, and only
+        the content's own approved files are copied (no superuser over ids
+        the user sent)."""
         self.ensure_one()
+        self.lead_id.check_access("write")
+        self.content_ids.check_access("read")
         unpublished = self.content_ids.filtered(lambda c: c.state != "published")
         if unpublished:
             raise UserError(
@@ -42,7 +48,7 @@ class CrmLeadContentShare(models.TransientModel):
                 )
             )
         lead = self.lead_id
-        self.env["crm.marketing.content.share"].create(
+        self.env["crm.marketing.content.share"]._alignment_guarded_create(
             [
                 {
                     "content_id": content.id,
@@ -54,7 +60,7 @@ class CrmLeadContentShare(models.TransientModel):
             ]
         )
         if self.send_email:
-            attachments = self.content_ids.sudo().approved_attachment_ids
+            attachments = self.content_ids._own_approved_attachments()
             copies = [
                 attachment.copy({"res_model": "crm.lead", "res_id": lead.id}).id
                 for attachment in attachments
@@ -68,7 +74,7 @@ class CrmLeadContentShare(models.TransientModel):
                     if content.approved_url
                     else "",
                 )
-                for content in self.content_ids.sudo()
+                for content in self.content_ids
             )
             lead.message_post(
                 body=Markup("<p>%s</p><ul>%s</ul>")
