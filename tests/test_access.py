@@ -83,3 +83,55 @@ class TestAccess(AlignmentCase):
             .search([("lead_id", "=", foreign.id)])
         )
         self.assertFalse(visible)
+
+    def test_rows_per_lead_follow_the_lead_rules(self):
+        """A salesperson sees the calibration rows and content shares of their
+        own (and unassigned) leads only, as crm shows them their leads."""
+        theirs = self.env["crm.lead"].create(
+            {"name": "Someone else's", "user_id": self.other_salesman.id}
+        )
+        content = self.env["crm.marketing.content"].create({"name": "Guide"})
+        Share = self.env["crm.marketing.content.share"].sudo()
+        shares = Share._alignment_guarded_create(
+            [
+                {"content_id": content.id, "lead_id": lead.id}
+                for lead in (self.lead, theirs)
+            ]
+        )
+        leads = (self.lead | theirs).ids
+        visible = (
+            self.env["crm.marketing.content.share"]
+            .with_user(self.salesman)
+            .search([("lead_id", "in", leads)])
+        )
+        self.assertEqual(visible, shares.filtered(lambda s: s.lead_id == self.lead))
+        self.env.flush_all()
+        rows = (
+            self.env["crm.bant.calibration.report"]
+            .with_user(self.salesman)
+            .search([("lead_id", "in", leads)])
+        )
+        self.assertEqual(rows.lead_id, self.lead)
+        all_rows = (
+            self.env["crm.bant.calibration.report"]
+            .with_user(self.other_salesman)
+            .search([("lead_id", "in", leads)])
+        )
+        self.assertEqual(all_rows.lead_id, self.lead | theirs, "all-leads group")
+
+    def test_weekly_digest_stays_within_the_team_company(self):
+        other_company = self.env["res.company"].create({"name": "Other Co"})
+        Content = self.env["crm.marketing.content"].sudo()
+        ours, foreign = Content.create(
+            [
+                {"name": "Ours", "company_id": self.env.company.id},
+                {"name": "Foreign", "company_id": other_company.id},
+            ]
+        )
+        (ours | foreign)._alignment_guarded_write(
+            {"state": "published", "published_date": "2026-03-02 08:00:00"}
+        )
+        team = self.team.with_context(digest_since="2026-03-01 00:00:00")
+        self.team.company_id = self.env.company
+        self.assertIn(ours, team.digest_content_ids)
+        self.assertNotIn(foreign, team.digest_content_ids)

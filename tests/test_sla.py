@@ -38,6 +38,19 @@ def _calendar(env, name, days, hour_from, hour_to):
     )
 
 
+class _Redirector(BaseHTTPRequestHandler):
+    hits = []
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        _Redirector.hits.append(self.path)
+        self.send_response(302)
+        self.send_header("Location", "http://169.254.169.254/latest/meta-data")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
 class _Recorder(BaseHTTPRequestHandler):
     received = []
 
@@ -400,6 +413,55 @@ class TestSla(AlignmentCase, CronMixinCase):
         self.assertAlmostEqual(row.p90_hours, 2.8)
 
     # ------------------------------------------------------------- bad input
+
+    def _serve(self, handler):
+        server = HTTPServer(("127.0.0.1", 0), handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(server.shutdown)
+        return server
+
+    def test_webhook_hosts_must_be_global_and_resolve(self):
+        Policy = self.env["crm.sla.policy"]
+        for url in (
+            "http://100.64.1.1/hook",  # shared address space
+            "http://169.254.169.254/latest",  # link-local (cloud metadata)
+            "http://224.0.0.1/hook",  # multicast
+            "http://240.0.0.1/hook",  # reserved
+            "http://[::1]/hook",
+            "http://no-such-host.invalid/hook",  # does not resolve
+        ):
+            with self.assertRaises(ValidationError, msg=url):
+                Policy.create({"name": "Bad hook", "webhook_url": url})
+
+    def test_webhook_checks_the_address_again_when_sending(self):
+        self._webhook_policy("http://127.0.0.1:9/hook?token=s3cret")
+        lead = self._hand_off("2026-03-06 15:00:00")
+        sla = lead.sla_ids
+        payload = sla._webhook_payload()
+        # the administrator withdraws the private-address exception later
+        self.env["ir.config_parameter"].set_param(
+            "crm_alignment.sla_webhook_allow_private", ""
+        )
+        with self.assertLogs("odoo.addons.crm_alignment", level="WARNING") as logs:
+            self.env["crm.lead.sla"]._send_webhooks([payload])
+        self.assertEqual(sla.webhook_state, "failed")
+        self.assertIn("loopback, private", sla.webhook_log)
+        self.assertNotIn("s3cret", sla.webhook_log)
+        self.assertNotIn("s3cret", "\n".join(logs.output))
+
+    def test_webhook_redirects_are_not_followed(self):
+        _Redirector.hits.clear()
+        server = self._serve(_Redirector)
+        self._webhook_policy(f"http://127.0.0.1:{server.server_port}/hook/t0ken")
+        lead = self._hand_off("2026-03-06 15:00:00")
+        sla = lead.sla_ids
+        with self.assertLogs("odoo.addons.crm_alignment", level="WARNING") as logs:
+            self.env["crm.lead.sla"]._send_webhooks([sla._webhook_payload()])
+        self.assertEqual(_Redirector.hits, ["/hook/t0ken"], "posted once, not followed")
+        self.assertEqual(sla.webhook_state, "failed")
+        self.assertIn("redirects are not followed", sla.webhook_log)
+        self.assertNotIn("t0ken", "\n".join(logs.output))
 
     def test_bad_configuration_is_refused(self):
         Policy = self.env["crm.sla.policy"]
