@@ -73,30 +73,36 @@ class CrmLead(models.Model):
         ondelete="restrict",
     )
     bant_budget_date = fields.Datetime(
-        string="Budget Answered On", readonly=True, prefetch="crm_alignment"
+        string="Budget Answered On", readonly=True, prefetch="crm_alignment", copy=False
     )
     bant_authority_date = fields.Datetime(
-        string="Authority Answered On", readonly=True, prefetch="crm_alignment"
+        string="Authority Answered On",
+        readonly=True,
+        prefetch="crm_alignment",
+        copy=False,
     )
     bant_need_date = fields.Datetime(
-        string="Need Answered On", readonly=True, prefetch="crm_alignment"
+        string="Need Answered On", readonly=True, prefetch="crm_alignment", copy=False
     )
     bant_timeframe_date = fields.Datetime(
-        string="Timeframe Answered On", readonly=True, prefetch="crm_alignment"
+        string="Timeframe Answered On",
+        readonly=True,
+        prefetch="crm_alignment",
+        copy=False,
     )
     # Set by the daily job when an answer outlives its profile's validity:
     # a stored flag, so no stored field depends on the current time.
     bant_budget_stale = fields.Boolean(
-        string="Budget Stale", readonly=True, prefetch="crm_alignment"
+        string="Budget Stale", readonly=True, prefetch="crm_alignment", copy=False
     )
     bant_authority_stale = fields.Boolean(
-        string="Authority Stale", readonly=True, prefetch="crm_alignment"
+        string="Authority Stale", readonly=True, prefetch="crm_alignment", copy=False
     )
     bant_need_stale = fields.Boolean(
-        string="Need Stale", readonly=True, prefetch="crm_alignment"
+        string="Need Stale", readonly=True, prefetch="crm_alignment", copy=False
     )
     bant_timeframe_stale = fields.Boolean(
-        string="Timeframe Stale", readonly=True, prefetch="crm_alignment"
+        string="Timeframe Stale", readonly=True, prefetch="crm_alignment", copy=False
     )
     bant_profile_id = fields.Many2one(
         prefetch="crm_alignment",

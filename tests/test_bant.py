@@ -209,7 +209,7 @@ class TestBant(AlignmentCase, CronMixinCase):
         self.assertIn("3 became sales-ready", log.body)
         # each moved lead carries the same tracking line as a move by hand
         self.assertEqual(len(leads.message_ids), lead_messages_before + 3)
-        for lead in leads:
+        for lead in leads.sudo():
             tracking = lead.message_ids[0].tracking_value_ids
             self.assertEqual(tracking.field_id.name, "lifecycle_stage")
             self.assertEqual(

@@ -129,3 +129,29 @@ class TestLifecycle(AlignmentCase):
             (unassigned.lifecycle_stage, unassigned.sourced_by), ("new", "marketing")
         )
         self.assertEqual(unassigned.marketing_user_id, self.salesman)
+
+    def test_duplicate_follows_the_rules_and_merge_moves_all_history(self):
+        first, second = self.create_marketing_leads(
+            2, team_id=self.team.id, email_from="buyer@prospect.example"
+        )
+        self.env["crm.sla.policy"].create({"name": "Any", "followup_hours": 8})
+        (first | second).with_user(self.marketer).handoff_to_sales(
+            user_id=self.salesman.id
+        )
+        self.assertEqual(len(second.sla_ids), 1)
+        content = self.env["crm.marketing.content"].create({"name": "Guide"})
+        self.env["crm.marketing.content.share"].sudo()._alignment_guarded_create(
+            {"content_id": content.id, "lead_id": second.id}
+        )
+        # a salesperson's duplicate is theirs, whatever the original was
+        copy = first.with_user(self.salesman).copy()
+        self.assertEqual(
+            (copy.lifecycle_stage, copy.sourced_by, copy.marketing_user_id.id),
+            ("accepted", "sales", False),
+        )
+        handoffs, slas = (first | second).handoff_ids, (first | second).sla_ids
+        self.assertEqual((len(handoffs), len(slas)), (2, 2))
+        merged = (first | second).with_user(self.sales_manager).merge_opportunity()
+        self.assertEqual(merged.handoff_ids, handoffs)
+        self.assertEqual(merged.sla_ids, slas)
+        self.assertEqual(merged.content_share_ids.content_id, content)
