@@ -224,6 +224,23 @@ class TestRecycle(AlignmentCase):
         recycled = lead.handoff_ids.filtered(lambda h: h.direction == "to_marketing")
         self.assertEqual(recycled.note, "Three calls, two emails")
 
+    def test_wizard_refuses_lost_leads_instead_of_dropping_them(self):
+        live, lost = self._handed_off(2)
+        lost.with_user(self.salesman).action_set_lost()
+        wizard = (
+            self.env["crm.lead.recycle"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "lead_ids": [(6, 0, (live | lost).ids)],
+                    "reason_id": self.reason_timing.id,
+                }
+            )
+        )
+        with self.assertRaisesRegex(UserError, "is lost or archived"):
+            wizard.action_recycle()
+        self.assertEqual(live.lifecycle_stage, "handed_off", "nothing was changed")
+
     def test_recycle_cost_does_not_grow_per_lead(self):
         one = self._handed_off(1)
         many = self._handed_off(20)

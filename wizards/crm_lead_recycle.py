@@ -60,7 +60,7 @@ class CrmLeadRecycle(models.TransientModel):
         # lost (archived) leads are named and refused, as by the API, not
         # silently left out of the selection
         leads = self.with_context(active_test=False).lead_ids
-        leads.with_context(self.env.context).recycle_to_nurture(
+        leads.with_context(active_test=True).recycle_to_nurture(
             self.reason_id.id,
             note=self.note,
             nurture_user_id=self.nurture_user_id.id,
