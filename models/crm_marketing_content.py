@@ -535,24 +535,21 @@ class CrmMarketingContent(models.Model):
         body = Markup("<p>%s</p>") % text
         if comment:
             body += Markup("<p>%s</p>") % comment
-        self.message_post(
-            body=body,
-            author_id=reviewer.partner_id.id,
-            partner_ids=recipient.ids,
-            message_type="comment",
-            subtype_xmlid="mail.mt_note",
+        # logged, not sent: a reviewer needs no e-mail address to decide
+        self._message_log(
+            body=body, author_id=reviewer.partner_id.id, partner_ids=recipient.ids
         )
 
     def _notify_teams_published(self):
         self.ensure_one()
         partners = (self.team_ids.member_ids | self.team_ids.user_id).partner_id
-        self.message_post(
+        # logged, not sent: the teams read it in the library and the weekly
+        # e-mail; publishing needs no e-mail address
+        self._message_log(
             body=Markup("<p>%s</p>")
             % self.env._(
                 "Published for %(teams)s: it is in the Content Library.",
                 teams=", ".join(self.team_ids.mapped("name")) or "-",
             ),
             partner_ids=partners.ids,
-            message_type="comment",
-            subtype_xmlid="mail.mt_note",
         )

@@ -311,11 +311,10 @@ class CrmTargetAccountList(models.Model):
         for target_list, lines in lines_by_list.items():
             if target_list.state not in LIVE_STATES or not lines:
                 continue
-            target_list.message_post(
+            target_list._message_log(
                 body=Markup("<p>%s</p><ul>%s</ul>")
                 % (
                     self.env._("Membership changed after the agreement:"),
                     Markup().join(Markup("<li>%s</li>") % line for line in lines),
                 ),
-                subtype_xmlid="mail.mt_note",
             )

@@ -920,6 +920,63 @@ class TestSecurityRpc(HttpCase):
         )
         self.assertTrue(ok, defaults)
 
+    # ------------------------------------------------ users without e-mail
+
+    def test_users_without_email_complete_every_action(self):
+        """Odoo allows users without an e-mail address: the addon's notes are
+        logged, not sent, so none of its actions needs one."""
+        people = self.salesman | self.marketer | self.sales_manager
+        self.assertFalse(any(people.mapped("email")))
+
+        def ok(user, model, method, *args, **kwargs):
+            done, result = self.rpc(user, model, method, *args, context={}, **kwargs)
+            self.assertTrue(done, f"{user.login} {model}.{method}: {result}")
+            return result
+
+        ok(self.salesman, "crm.lead", "action_sla_wait_on_prospect", self.handed.ids)
+        ok(self.salesman, "crm.lead", "action_sla_resume", self.handed.ids)
+        ok(self.salesman, "crm.lead", "action_accept", self.handed.ids)
+        self.assertEqual(self.handed.lifecycle_stage, "accepted")
+        reason = self.env.ref("crm_alignment.crm_recycle_reason_timing")
+        ok(self.salesman, "crm.lead", "recycle_to_nurture", self.handed.ids, reason.id)
+        self.assertEqual(self.handed.lifecycle_stage, "nurture")
+        ok(self.marketer, "crm.lead", "action_mark_sales_ready", self.new_lead.ids)
+        ok(
+            self.marketer,
+            "crm.lead",
+            "handoff_to_sales",
+            self.new_lead.ids,
+            self.salesman.id,
+        )
+        content = self._content()
+        ok(self.marketer, "crm.marketing.content", "action_submit", content.ids)
+        ok(self.sales_manager, "crm.marketing.content", "action_approve", content.ids)
+        ok(self.marketer, "crm.marketing.content", "action_publish", content.ids)
+        self.assertEqual(content.state, "published")
+        company = self.env["res.partner"].create(
+            {"name": "NoMail Co", "is_company": True}
+        )
+        target_list = (
+            self.env["crm.target.account.list"]
+            .with_user(self.marketer)
+            .create(
+                {"name": "No mail", "account_ids": [(0, 0, {"partner_id": company.id})]}
+            )
+        )
+        ok(
+            self.sales_manager,
+            "crm.target.account.list",
+            "action_agree_sales",
+            target_list.ids,
+        )
+        ok(
+            self.marketing_manager,
+            "crm.target.account.list",
+            "action_agree_marketing",
+            target_list.ids,
+        )
+        self.assertEqual(target_list.state, "agreed")
+
     # -------------------------------------------------------------- coverage
 
     def test_every_public_method_is_in_the_attack_table(self):
