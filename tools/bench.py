@@ -251,9 +251,8 @@ def bench_target_matching(env, measure):
             ],
         }
     )
-    target_list.with_context(crm_alignment_target_list_state_write=True).write(
-        {"state": "active"}
-    )
+    # the bench is trusted code: the list's own internal path, not a sign-off
+    target_list._alignment_guarded_write({"state": "active"})
     env.flush_all()
     env.cr.execute(
         SQL(
