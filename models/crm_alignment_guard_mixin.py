@@ -3,6 +3,7 @@ import contextvars
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 # The models whose guarded fields the running code may write. It lives in the
 # Python call stack of this request only: nothing an RPC client sends
@@ -149,13 +150,29 @@ class CrmAlignmentGuardMixin(models.AbstractModel):
     def _alignment_transition(self, target, vals=None, check_role=True):
         """Move the records to ``target``: role, state and record access are
         checked here, in this order, then the state is written (its tracking
-        logs the change)."""
+        logs the change). The rows are locked first: of two users doing the
+        same transition at once, the second sees what the first did."""
         if check_role:
             self._alignment_check_role(target)
+        self._alignment_lock()
         self._alignment_check_state(target)
         self.check_access("write")
         state_vals = dict(vals or {}, **{self._guarded_state_field: target})
         return self._alignment_guarded_write(state_vals)
+
+    def _alignment_lock(self):
+        """Lock the rows, then read them again from the database."""
+        if not self.ids:
+            return
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE id = ANY(%s) FOR UPDATE",
+                SQL.identifier(self._table),
+                self.ids,
+            )
+        )
+        self.invalidate_recordset()
 
     def _alignment_check_role(self, target):
         """Raise unless the current user may move the records to ``target``."""

@@ -413,6 +413,7 @@ class CrmLead(models.Model):
         user = _browse_given(self.env["res.users"], user_id, self.env._("salesperson"))
         team = _browse_given(self.env["crm.team"], team_id, self.env._("sales team"))
         self._alignment_check_role("handed_off")
+        self._alignment_lock()
         self._alignment_check_state("handed_off")
         self.check_access("write")
         if team:
@@ -443,6 +444,7 @@ class CrmLead(models.Model):
     def action_accept(self):
         """Sales accepts the hand-off: the follow-up happened."""
         self._alignment_check_role("accepted")
+        self._alignment_lock()
         self._alignment_check_state("accepted")
         self.check_access("write")
         unassigned = self.filtered(lambda lead: not lead.user_id)

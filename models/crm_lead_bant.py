@@ -1,3 +1,5 @@
+import logging
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -15,6 +17,8 @@ SCORE_BANDS = [
     ("hot", "75-100"),
 ]
 AUTO_HANDOFF_BATCH = 1000
+
+_logger = logging.getLogger(__name__)
 
 
 def _score(weighted_points, total_weight):
@@ -473,7 +477,13 @@ class CrmLead(models.Model):
 
     @api.model
     def _cron_bant_auto_handoff(self):
-        """Hand off, in batches, the sales-ready leads whose profile says so."""
+        """Hand off, in batches, the sales-ready leads whose profile says so.
+
+        The batch goes in one call; when it fails, each lead is tried on its
+        own (a savepoint each) so that one lead that cannot be handed off (a
+        calendar without working time, a departed salesperson) is skipped,
+        logged on the lead and in the job's log, and retried next run,
+        instead of failing the whole batch on every run."""
         domain = [
             ("lifecycle_stage", "=", "sales_ready"),
             ("bant_sales_ready", "=", True),
@@ -482,12 +492,36 @@ class CrmLead(models.Model):
             ("user_id", "!=", False),
             ("team_id", "!=", False),
         ]
+        note = self.env._("Automatic hand-off: the lead became sales-ready.")
         leads = self.search(domain, limit=AUTO_HANDOFF_BATCH, order="id")
-        leads.handoff_to_sales(
-            note=self.env._("Automatic hand-off: the lead became sales-ready.")
-        )
-        remaining = self.search_count(domain) if leads else 0
-        self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
+        failed = self.browse()
+        try:
+            with self.env.cr.savepoint():
+                leads.handoff_to_sales(note=note)
+        except (UserError, ValidationError):
+            self.env.clear()  # nothing of the failed attempt stays cached
+            for lead in leads:
+                try:
+                    with self.env.cr.savepoint():
+                        lead.handoff_to_sales(note=note)
+                except (UserError, ValidationError) as error:
+                    self.env.clear()
+                    failed |= lead
+                    _logger.warning(
+                        "Automatic hand-off of lead %s skipped: %s", lead.id, error
+                    )
+                    lead._message_log(
+                        body=self.env._(
+                            "Automatic hand-off failed, retried at the next run: "
+                            "%(error)s",
+                            error=str(error),
+                        )
+                    )
+        done = len(leads - failed)
+        # the failed ones stay sales-ready; they are not "remaining" work
+        # for this run, or the job would loop on them
+        remaining = self.search_count(domain) - len(failed) if done else 0
+        self.env["ir.cron"]._notify_progress(done=done, remaining=max(remaining, 0))
         return True
 
     @api.model

@@ -164,15 +164,6 @@ class CrmLead(models.Model):
                 )
             )
 
-    def _alignment_lock(self):
-        """Lock the rows, then read them again: of two users recycling the
-        same lead at once, the second sees what the first did."""
-        self.flush_recordset()
-        self.env.cr.execute(
-            SQL("SELECT id FROM crm_lead WHERE id = ANY(%s) FOR UPDATE", self.ids)
-        )
-        self.invalidate_recordset()
-
     def _alignment_check_recyclable(self):
         problems = []
         for lead in self:

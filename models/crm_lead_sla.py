@@ -263,36 +263,33 @@ class CrmLeadSla(models.Model):
     @api.model
     def _cron_check_deadlines(self):
         """Fail overdue SLAs and escalate each once, remind the at-risk ones
-        once. Set-based, in batches; each batch's state change, activities and
-        messages share one transaction, so a run stopped half-way and started
-        again neither misses nor repeats anything. Everything due is handled
-        in one call (a manual "Run now" too)."""
-        done = 0
-        while True:
-            failed = self._claim(
-                SQL("state = 'ongoing' AND deadline < %s", fields.Datetime.now()),
-                SQL("state = 'failed', escalated_date = %s", fields.Datetime.now()),
-            )
-            if not failed:
-                break
+        once: one batch of each per call, in the call's transaction, then the
+        progress is reported. ir.cron commits and calls again while some
+        remain, so a run killed half-way loses only its current batch, and
+        the next one neither misses nor repeats anything."""
+        now = fields.Datetime.now()
+        overdue = SQL("state = 'ongoing' AND deadline < %s", now)
+        due_reminder = SQL(
+            "state = 'ongoing' AND reminded_date IS NULL AND reminder_date <= %s", now
+        )
+        failed = self._claim(overdue, SQL("state = 'failed', escalated_date = %s", now))
+        if failed:
             failed._escalate()
-            done += len(failed)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        while True:
-            reminded = self._claim(
-                SQL(
-                    "state = 'ongoing' AND reminded_date IS NULL"
-                    " AND reminder_date <= %s",
-                    fields.Datetime.now(),
-                ),
-                SQL("reminded_date = %s", fields.Datetime.now()),
-            )
-            if not reminded:
-                break
+        reminded = self._claim(due_reminder, SQL("reminded_date = %s", now))
+        if reminded:
             reminded._remind()
-            done += len(reminded)
-        self.env["ir.cron"]._notify_progress(done=done, remaining=0)
-        return True
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM crm_lead_sla WHERE (%s) OR (%s)",
+                overdue,
+                due_reminder,
+            )
+        )
+        remaining = self.env.cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(
+            done=len(failed) + len(reminded), remaining=remaining
+        )
+        return remaining
 
     @api.model
     def _claim(self, condition, assignment):

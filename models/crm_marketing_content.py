@@ -438,14 +438,7 @@ class CrmMarketingContent(models.Model):
         self.check_access("read")
         # "All approvers" counts the decisions: two approvers deciding at once
         # are serialised on the content's row.
-        self.flush_recordset()
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM crm_marketing_content WHERE id = ANY(%s) FOR UPDATE",
-                self.ids,
-            )
-        )
-        self.invalidate_recordset()
+        self._alignment_lock()
         for content in self:
             if content.state != "in_review":
                 raise UserError(

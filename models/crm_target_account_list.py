@@ -215,6 +215,7 @@ class CrmTargetAccountList(models.Model):
                     "marketing manager for marketing."
                 )
             )
+        self._alignment_lock()
         self._alignment_check_state("agreed")
         other = "marketing" if side == "sales" else "sales"
         signed_other = self.filtered(lambda tl: tl[f"{other}_agreed_user_id"] == user)

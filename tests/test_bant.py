@@ -235,6 +235,21 @@ class TestBant(AlignmentCase, CronMixinCase):
         self.env["crm.lead"]._cron_bant_auto_handoff()
         self.assertEqual(lead.lifecycle_stage, "handed_off")
 
+    def test_auto_handoff_skips_a_failing_lead_and_hands_off_the_rest(self):
+        self.profile.auto_handoff = True
+        good = self._lead(need=self.need_critical, budget=self.budget_planned)
+        bad = self._lead(need=self.need_critical, budget=self.budget_planned)
+        # a marketer as salesperson: no hand-off can go to them
+        bad.sudo().write({"user_id": self.marketer.id, "team_id": self.team.id})
+        self.profile.threshold = 40
+        self.assertEqual((good | bad).mapped("lifecycle_stage"), ["sales_ready"] * 2)
+        with self.assertLogs("odoo.addons.crm_alignment", "WARNING") as logs:
+            self.env["crm.lead"]._cron_bant_auto_handoff()
+        self.assertEqual(good.lifecycle_stage, "handed_off")
+        self.assertEqual(bad.lifecycle_stage, "sales_ready", "retried next run")
+        self.assertIn(f"lead {bad.id} skipped", "\n".join(logs.output))
+        self.assertIn("Automatic hand-off failed", bad.sudo().message_ids[0].body)
+
     def test_answer_points_change_rescores_its_leads(self):
         lead = self._lead(need=self.need_nice)
         self.assertEqual(lead.bant_score, 12)

@@ -143,7 +143,9 @@ PER_BATCH_SLACK = 3
 # UPDATE that links the whole batch to its accounts).
 CREATE_20 = 160
 WRITE_20 = 1
-HANDOFF_20 = 56
+# Handing off: +3 since the rows are locked and read again before the state
+# is checked (of two users handing off the same leads, the second sees it).
+HANDOFF_20 = 59
 KANBAN_READ = 7
 # Recycling: +2 since the addon's lead columns are a prefetch group of their
 # own (read apart from crm's: a mass write no longer loads them).
