@@ -1,5 +1,6 @@
 import contextlib
 import contextvars
+from collections import defaultdict
 
 from markupsafe import Markup
 
@@ -209,6 +210,21 @@ class CrmLead(models.Model):
         return "new" if self._default_sourced_by() == "marketing" else "accepted"
 
     @api.model
+    def _alignment_rule_stage(self, vals):
+        """The stage a new lead starts in. Inbound leads start with marketing
+        (New) where marketing qualifies them first, else they are ready for
+        sales' assignment as in standard Odoo (Sales-Ready)."""
+        stage = self._default_lifecycle_stage()
+        if stage == "new" and self._alignment_is_inbound():
+            team = self.env["crm.team"].browse(
+                _as_id(vals.get("team_id") or self.env.context.get("default_team_id"))
+            )
+            company = self.env["res.company"].browse(_as_id(vals.get("company_id")))
+            if not team._alignment_marketing_qualifies(company):
+                return "sales_ready"
+        return stage
+
+    @api.model
     def _default_marketing_user_id(self):
         if not self.env.su and self._alignment_is_marketing_user():
             return self.env.user
@@ -255,6 +271,11 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._alignment_guard_create_leads(vals_list)
+        # the caller's dicts stay as they were: the rules add to copies
+        vals_list = [dict(vals) for vals in vals_list]
+        for vals in vals_list:
+            if "lifecycle_stage" not in vals:
+                vals["lifecycle_stage"] = self._alignment_rule_stage(vals)
         self._bant_prepare_create(vals_list)
         leads = super().create(vals_list)
         leads._target_account_after_create()
@@ -306,10 +327,10 @@ class CrmLead(models.Model):
                 continue
             if rule_values is None:
                 rule_values = {
-                    "lifecycle_stage": self._default_lifecycle_stage(),
                     "sourced_by": self._default_sourced_by(),
                     "marketing_user_id": self._default_marketing_user_id().id,
                 }
+            rule_values["lifecycle_stage"] = self._alignment_rule_stage(vals)
             forged = [
                 name
                 for name in given
@@ -458,14 +479,22 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def convert_opportunity(self, partner, user_ids=False, team_id=False):
-        # A salesperson converting a marketing lead takes it: hand-off plus
-        # accept. Odoo's assignment cron converts too, which is a hand-off only.
+        # Where marketing qualifies first, a salesperson converting a marketing
+        # lead takes it: hand-off plus accept; Odoo's assignment converts too,
+        # which is a hand-off only. Where leads go straight to sales, the
+        # conversion is crm's own and the job logs the assignment.
+        target_team = self.env["crm.team"].browse(_as_id(team_id))
         to_hand_off = self.filtered(
             lambda lead: lead.lifecycle_stage in HANDOFF_SOURCE_STAGES
+            and (target_team or lead.team_id)._alignment_marketing_qualifies(
+                lead.company_id
+            )
         )
         result = super().convert_opportunity(
             partner, user_ids=user_ids, team_id=team_id
         )
+        if not to_hand_off:
+            return result
         automatic = AUTO_ASSIGNING.get() or self.env.su
         taken_by_salesperson = not automatic and self._alignment_is_sales_user(
             self.env.user
@@ -474,13 +503,11 @@ class CrmLead(models.Model):
             unassigned = to_hand_off.filtered(lambda lead: not lead.user_id)
             if unassigned:
                 unassigned.write({"user_id": self.env.uid})
-        if to_hand_off:
-            to_hand_off._alignment_log_handoff(
-                note=self.env._("Converted to an opportunity.")
-            )
+        to_hand_off._alignment_log_handoff(
+            note=self.env._("Converted to an opportunity.")
+        )
         if taken_by_salesperson:
-            waiting = self.filtered(lambda lead: lead.lifecycle_stage == "handed_off")
-            waiting._alignment_accept(note=self.env._("Accepted by conversion."))
+            to_hand_off._alignment_accept(note=self.env._("Accepted by conversion."))
         return result
 
     def _handle_salesmen_assignment(self, user_ids=False, team_id=False):
@@ -488,15 +515,54 @@ class CrmLead(models.Model):
         # hand-off; it never takes marketing-owned leads (see crm.team).
         to_hand_off = self.env["crm.lead"]
         if AUTO_ASSIGNING.get():
-            to_hand_off = self.filtered(
-                lambda lead: lead.lifecycle_stage == "sales_ready"
-            )
+            # where marketing qualifies first; elsewhere the assignment is
+            # logged as the hand-off by a job (_cron_assignment_handoff)
+            team = self.env["crm.team"].browse(_as_id(team_id))
+            if team._alignment_marketing_qualifies():
+                to_hand_off = self.filtered(
+                    lambda lead: lead.lifecycle_stage == "sales_ready"
+                )
         result = super()._handle_salesmen_assignment(user_ids=user_ids, team_id=team_id)
         if to_hand_off:
             to_hand_off._alignment_log_handoff(
                 note=self.env._("Assigned by the lead assignment.")
             )
         return result
+
+    # ------------------------------------------------------------
+    # SCHEDULED JOBS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_assignment_handoff(self, batch=1000):
+        """Where leads go straight to sales, a sales-ready lead that got a
+        salesperson (Odoo's assignment, a website form's team, a manager)
+        was handed off then: log that hand-off, dated when crm assigned it,
+        so that its follow-up SLA runs from there. One batch per call."""
+        domain = [
+            ("lifecycle_stage", "=", "sales_ready"),
+            ("user_id", "!=", False),
+            "|",
+            ("team_id.marketing_qualification", "=", "off"),
+            "&",
+            "|",
+            ("team_id", "=", False),
+            ("team_id.marketing_qualification", "=", "company"),
+            ("company_id.marketing_qualifies_leads", "=", False),
+        ]
+        leads = self.search(domain, limit=batch, order="id")
+        leads = leads.filtered(
+            lambda lead: not lead.team_id._alignment_marketing_qualifies(
+                lead.company_id
+            )
+        )
+        leads._alignment_log_handoff(
+            note=self.env._("Assigned by the lead assignment."),
+            dates={lead.id: lead.date_open for lead in leads if lead.date_open},
+        )
+        remaining = self.search_count(domain) if leads else 0
+        self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
+        return remaining
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
@@ -596,10 +662,15 @@ class CrmLead(models.Model):
                 )
             )
 
-    def _alignment_log_handoff(self, note=False):
+    def _alignment_log_handoff(self, note=False, dates=None):
         """Record the hand-off of these leads to whoever now owns them on the
-        sales side: log, lifecycle stage, follow-up activity, chatter note."""
+        sales side: log, lifecycle stage, follow-up activity, chatter note.
+
+        :param dates: {lead id: datetime} when the hand-off really happened
+            (an assignment logged afterwards); default now
+        """
         now = fields.Datetime.now()
+        dates = dates or {}
         handoffs = (
             self.env["crm.lead.handoff"]
             .sudo()
@@ -608,7 +679,7 @@ class CrmLead(models.Model):
                     {
                         "lead_id": lead.id,
                         "direction": "to_sales",
-                        "date": now,
+                        "date": dates.get(lead.id) or now,
                         "user_id": self.env.uid,
                         "from_user_id": lead.marketing_user_id.id,
                         "to_user_id": (lead.user_id or lead.team_id.user_id).id,
@@ -620,7 +691,11 @@ class CrmLead(models.Model):
                 ]
             )
         )
-        self._alignment_write_stage("handed_off", {"handoff_date": now})
+        by_date = defaultdict(lambda: self.browse())
+        for lead in self:
+            by_date[dates.get(lead.id) or now] |= lead
+        for date, leads in by_date.items():
+            leads._alignment_write_stage("handed_off", {"handoff_date": date})
         self._alignment_schedule_followup(note)
         self._message_log_batch(
             bodies={lead.id: lead._alignment_handoff_message(note) for lead in self}

@@ -113,8 +113,8 @@ class CrmLead(models.Model):
     # LIFECYCLE HOOKS
     # ------------------------------------------------------------
 
-    def _alignment_log_handoff(self, note=False):
-        handoffs = super()._alignment_log_handoff(note=note)
+    def _alignment_log_handoff(self, note=False, dates=None):
+        handoffs = super()._alignment_log_handoff(note=note, dates=dates)
         self.env["crm.lead.sla"]._start_for_leads(self, handoffs)
         return handoffs
 

@@ -24,6 +24,20 @@ class CrmTeam(models.Model):
         "they have no marketing owner.",
     )
 
+    marketing_qualification = fields.Selection(
+        selection=[
+            ("company", "Company Default"),
+            ("on", "Marketing Qualifies First"),
+            ("off", "Straight to Sales"),
+        ],
+        string="Inbound Leads",
+        default="company",
+        required=True,
+        tracking=True,
+        help="Marketing Qualifies First: inbound leads start with marketing and "
+        "the lead assignment only takes sales-ready ones. Straight to Sales: "
+        "as in standard Odoo; the assignment counts as the hand-off.",
+    )
     resource_calendar_id = fields.Many2one(
         comodel_name="resource.calendar",
         string="Working Hours",
@@ -44,6 +58,14 @@ class CrmTeam(models.Model):
             )._bant_sync_lifecycle()
         return result
 
+    def _alignment_marketing_qualifies(self, company=None):
+        """The team's choice, else its company's default (for an empty team
+        recordset: the given company's, else the current one's)."""
+        if self.marketing_qualification in ("on", "off"):
+            return self.marketing_qualification == "on"
+        company = self.company_id or company or self.env.company
+        return company.marketing_qualifies_leads
+
     def _get_lead_to_assign_domain(self):
         # Leads marketing still owns are not salespeople's to take.
         return super()._get_lead_to_assign_domain() + [
@@ -52,7 +74,16 @@ class CrmTeam(models.Model):
 
     def _allocate_leads(self, creation_delta_days=7):
         with flag(AUTO_ASSIGNING):
-            return super()._allocate_leads(creation_delta_days=creation_delta_days)
+            result = super()._allocate_leads(creation_delta_days=creation_delta_days)
+        # Teams where leads go straight to sales: the assignment is the
+        # hand-off, logged by a job (one trigger, not a cost per lead here).
+        if any(not team._alignment_marketing_qualifies() for team in self):
+            cron = self.env.ref(
+                "crm_alignment.ir_cron_assignment_handoff", raise_if_not_found=False
+            )
+            if cron:
+                cron._trigger()
+        return result
 
     def _assign_and_convert_leads(self, force_quota=False):
         with flag(AUTO_ASSIGNING):

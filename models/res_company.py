@@ -10,6 +10,14 @@ class ResCompany(models.Model):
         domain="[('company_id', 'in', (id, False))]",
         help="BANT profile of the leads whose sales team has none.",
     )
+    marketing_qualifies_leads = fields.Boolean(
+        string="Marketing Qualifies Inbound Leads",
+        help="Default of the sales teams: inbound leads (website forms, mail "
+        "alias, imports by the system) start with marketing (New, then "
+        "Nurturing and Sales-Ready) and Odoo's lead assignment only takes "
+        "sales-ready ones. Off: they go to sales as in standard Odoo, and "
+        "their assignment counts as the hand-off (follow-up SLA).",
+    )
     target_account_idle_days = fields.Integer(
         string="Target Accounts Idle After (days)",
         default=30,

@@ -12,3 +12,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.target_account_idle_days",
         readonly=False,
     )
+    crm_marketing_qualifies_leads = fields.Boolean(
+        related="company_id.marketing_qualifies_leads",
+        readonly=False,
+    )

@@ -2,6 +2,7 @@ from . import test_access
 from . import test_bant
 from . import test_content
 from . import test_handoff
+from . import test_inbound
 from . import test_lifecycle
 from . import test_performance
 from . import test_recycle

@@ -15,6 +15,9 @@ class AlignmentCase(TransactionCase):
         # Without a lead definition marketing marks leads sales-ready by hand;
         # the BANT tests give the company and teams one.
         cls.company.bant_profile_id = False
+        # Marketing qualifies inbound leads first (the opt-in mode); the
+        # "straight to sales" default has tests of its own.
+        cls.company.marketing_qualifies_leads = True
 
         def user(login, groups, name):
             return mail_new_test_user(
