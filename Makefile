@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TOOLS := tools
 
-.PHONY: help run stop test check-install lint format doctor pot bench clean distclean
+.PHONY: help run stop test check-install lint format doctor pot bench compat wheel readme clean distclean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -36,6 +36,18 @@ pot: ## regenerate i18n/crm_alignment.pot from a fresh install
 
 bench: ## time the addon against plain crm (BENCH_N=10000 leads by default)
 	@$(TOOLS)/bench.sh
+
+compat: ## Odoo's own tests of crm and its satellites, without and with the addon: lists what fails only with it
+	@$(TOOLS)/compat.sh
+
+wheel: ## build the OCA-style wheel odoo-addon-crm_alignment (make wheel-check also installs it from a new venv)
+	@$(TOOLS)/wheel.sh
+
+wheel-check: ## build the wheel, pip-install it into a new virtualenv and install the addon from it
+	@$(TOOLS)/wheel.sh --check
+
+readme: ## regenerate static/description/index.html from readme/
+	@$(TOOLS)/readme.sh
 
 clean: ## stop the server, drop the demo database and leftover test databases
 	@$(TOOLS)/run.sh clean

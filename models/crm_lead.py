@@ -111,7 +111,9 @@ class CrmLead(models.Model):
     lifecycle_stage = fields.Selection(
         prefetch="crm_alignment",
         selection=LIFECYCLE_STAGES,
-        required=True,
+        # no NOT NULL on a column added to crm's table: code that inserts
+        # leads without this addon loaded (Odoo's own at_install tests,
+        # other modules' SQL) must keep working; the ORM always sets it
         default=lambda self: self._default_lifecycle_stage(),
         copy=False,
         index=True,
@@ -134,7 +136,6 @@ class CrmLead(models.Model):
         prefetch="crm_alignment",
         selection=[("marketing", "Marketing"), ("sales", "Sales")],
         default=lambda self: self._default_sourced_by(),
-        required=True,
         tracking=True,
         copy=False,
         help="Which team brought the lead in. Set at creation; managers may "
@@ -256,14 +257,18 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _search(self, domain, *args, **kwargs):
-        # crm.team._allocate_leads builds its lead domain inline; this is the
-        # one place where marketing-owned leads can be kept out of it.
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        # crm.team._allocate_leads builds its lead domain inline; its search()
+        # is the one place where marketing-owned leads can be kept out of it.
+        # (Not _search: the ORM's own reads go through it, and a filtered
+        # read would look like a record the user may not see.)
         if AUTO_ASSIGNING.get():
             domain = expression.AND(
                 [domain, [("lifecycle_stage", "not in", MARKETING_STAGES)]]
             )
-        return super()._search(domain, *args, **kwargs)
+        return super().search_fetch(
+            domain, field_names, offset=offset, limit=limit, order=order
+        )
 
     # The one door of crm.lead: the guards first, then each concern's hooks
     # (BANT answers, target accounts, follow-up SLA) in a fixed order.

@@ -370,7 +370,12 @@ class CrmLead(models.Model):
     def _bant_sync_lifecycle(self):
         """Follow a readiness change made through the ORM (one lead's answers,
         its team): into or out of sales-ready, and the automatic hand-off."""
-        with_profile = self.filtered("bant_profile_id")
+        # where leads go straight to sales, the score informs, it does not
+        # move leads between marketing and sales
+        with_profile = self.filtered(
+            lambda lead: lead.bant_profile_id
+            and lead.team_id._alignment_marketing_qualifies(lead.company_id)
+        )
         ready = with_profile.filtered(
             lambda lead: lead.bant_sales_ready
             and lead.active
@@ -407,8 +412,25 @@ class CrmLead(models.Model):
         self.flush_model()
         self.env.cr.execute(_rescore_query(where))
         rows = self.env.cr.fetchall()
-        became_ready = [lead_id for lead_id, _p, old, new in rows if new and not old]
-        dropped = [lead_id for lead_id, _p, old, new in rows if old and not new]
+        qualifying = set(
+            self.browse([row[0] for row in rows])
+            .filtered(
+                lambda lead: lead.team_id._alignment_marketing_qualifies(
+                    lead.company_id
+                )
+            )
+            .ids
+        )
+        became_ready = [
+            lead_id
+            for lead_id, _p, old, new in rows
+            if new and not old and lead_id in qualifying
+        ]
+        dropped = [
+            lead_id
+            for lead_id, _p, old, new in rows
+            if old and not new and lead_id in qualifying
+        ]
         moves = {}  # lead id -> (old stage, new stage)
         if became_ready:
             self.env.cr.execute(

@@ -31,8 +31,7 @@ class CrmTeam(models.Model):
             ("off", "Straight to Sales"),
         ],
         string="Inbound Leads",
-        default="company",
-        required=True,
+        default="company",  # empty (a team made without this addon): same
         tracking=True,
         help="Marketing Qualifies First: inbound leads start with marketing and "
         "the lead assignment only takes sales-ready ones. Straight to Sales: "

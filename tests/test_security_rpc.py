@@ -36,6 +36,7 @@ PUBLIC_METHODS = {
     ("crm.lead", "create"): "test_lead_create_takes_no_forged_facts",
     ("crm.lead", "write"): "test_lead_facts_cannot_be_written",
     ("crm.lead", "default_get"): "test_lead_create_takes_no_forged_facts",
+    ("crm.lead", "search_fetch"): "test_assignment_filter_cannot_be_forced",
     ("crm.lead", "action_start_nurture"): "test_lifecycle_actions_check_the_role",
     ("crm.lead", "action_mark_sales_ready"): "test_lifecycle_actions_check_the_role",
     ("crm.lead", "action_handoff_to_sales"): "test_lifecycle_actions_check_the_role",
@@ -919,6 +920,20 @@ class TestSecurityRpc(HttpCase):
             self.marketer, "crm.target.account.add", "default_get", ["list_id"]
         )
         self.assertTrue(ok, defaults)
+
+    def test_assignment_filter_cannot_be_forced(self):
+        """search_fetch hides marketing's leads from Odoo's lead assignment
+        only: the old context key changes nothing for a client."""
+        ok, rows = self.rpc(
+            self.salesman,
+            "crm.lead",
+            "search_fetch",
+            [("id", "=", self.new_lead.id)],
+            ["lifecycle_stage"],
+        )
+        self.assertTrue(ok, rows)
+        # over RPC the recordset comes back as its ids: the New lead is found
+        self.assertEqual(rows, [self.new_lead.id])
 
     # ------------------------------------------------ users without e-mail
 
