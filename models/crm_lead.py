@@ -197,8 +197,15 @@ class CrmLead(models.Model):
     @api.model
     def _alignment_is_inbound(self):
         """Leads that no salesperson typed in: website forms (sudo or public
-        user) and the mail gateway."""
-        return bool(self.env.su or self.env.user._is_public() or INBOUND.get())
+        user), the mail gateway, and a manager's import (a list of contacts
+        is marketing's). The import's context key only counts for managers,
+        who may set these values anyway: it grants nothing."""
+        return bool(
+            self.env.su
+            or self.env.user._is_public()
+            or INBOUND.get()
+            or (self.env.context.get("import_file") and self._alignment_is_manager())
+        )
 
     @api.model
     def _default_sourced_by(self):

@@ -370,12 +370,7 @@ class CrmLead(models.Model):
     def _bant_sync_lifecycle(self):
         """Follow a readiness change made through the ORM (one lead's answers,
         its team): into or out of sales-ready, and the automatic hand-off."""
-        # where leads go straight to sales, the score informs, it does not
-        # move leads between marketing and sales
-        with_profile = self.filtered(
-            lambda lead: lead.bant_profile_id
-            and lead.team_id._alignment_marketing_qualifies(lead.company_id)
-        )
+        with_profile = self.filtered("bant_profile_id")
         ready = with_profile.filtered(
             lambda lead: lead.bant_sales_ready
             and lead.active
@@ -391,9 +386,12 @@ class CrmLead(models.Model):
                 auto._alignment_log_handoff(
                     note=self.env._("Automatic hand-off: the lead became sales-ready.")
                 )
+        # where inbound leads go straight to sales they are Sales-Ready from
+        # the start: a low score never takes them away from sales
         dropped = with_profile.filtered(
             lambda lead: not lead.bant_sales_ready
             and lead.lifecycle_stage == "sales_ready"
+            and lead.team_id._alignment_marketing_qualifies(lead.company_id)
         )
         if dropped:
             dropped._alignment_write_stage("nurture")
@@ -413,7 +411,7 @@ class CrmLead(models.Model):
         self.env.cr.execute(_rescore_query(where))
         rows = self.env.cr.fetchall()
         qualifying = set(
-            self.browse([row[0] for row in rows])
+            self.browse([row[0] for row in rows if row[2] and not row[3]])
             .filtered(
                 lambda lead: lead.team_id._alignment_marketing_qualifies(
                     lead.company_id
@@ -421,11 +419,7 @@ class CrmLead(models.Model):
             )
             .ids
         )
-        became_ready = [
-            lead_id
-            for lead_id, _p, old, new in rows
-            if new and not old and lead_id in qualifying
-        ]
+        became_ready = [lead_id for lead_id, _p, old, new in rows if new and not old]
         dropped = [
             lead_id
             for lead_id, _p, old, new in rows

@@ -47,6 +47,17 @@ class TestLifecycle(AlignmentCase):
         self.assertEqual(
             (imported.lifecycle_stage, imported.sourced_by), ("new", "marketing")
         )
+        # a manager's import (Odoo's import through load()) is marketing's too
+        result = (
+            self.env["crm.lead"]
+            .with_user(self.sales_manager)
+            .with_context(import_file=True)
+            .load(["name"], [["Purchased list"]])
+        )
+        imported = self.env["crm.lead"].browse(result["ids"])
+        self.assertEqual(
+            (imported.lifecycle_stage, imported.sourced_by), ("new", "marketing")
+        )
         gateway = Lead.message_new(
             {"subject": "Pricing request", "from": "buyer@prospect.example"}
         )

@@ -1,26 +1,110 @@
 #!/usr/bin/env bash
-# make check-install: the addon installs without demo data on a fresh
-# database, then uninstalls cleanly (no table, column or view of it left).
+# make check-install: the addon installs into a CRM that already runs and
+# uninstalls cleanly.
+#  1. a database with crm and the satellites present in the Odoo tree, and a
+#     history of leads (CHECK_INSTALL_LEADS, default 5,000: open, won, lost,
+#     archived, converted, with and without teams or salespeople, in two
+#     companies), made in SQL;
+#  2. crm_alignment is installed without demo data: the existing leads are
+#     classified by rule, in SQL; the time taken and the result are checked;
+#  3. it is uninstalled: no table, column or view of it is left, and Odoo's
+#     own lead data is exactly as it was before the install.
 source "$(dirname "$0")/lib.sh"
 setup_all
 DB="${TEST_DB_PREFIX}install_$(date +%Y%m%d%H%M%S)_$$"
 LOG="$CACHE_DIR/check-install-$DB.log"
+LEADS="${CHECK_INSTALL_LEADS:-5000}"
+SATELLITES=""
+for module in sale_crm website_crm event_crm mass_mailing_crm crm_livechat crm_sms iap_crm; do
+    [ -d "$ODOO_ROOT/addons/$module" ] && SATELLITES="$SATELLITES,$module"
+done
 trap 'db_exists "$DB" && dropdb "$DB"; rm -rf "$DATA_DIR/filestore/$DB"' EXIT
+
+shell() {
+    "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" shell --addons-path="$ADDONS_PATH" \
+        --data-dir="$DATA_DIR" -d "$DB" --log-level warn --no-http >>"$LOG" 2>&1
+}
+
+say "A running CRM: crm$SATELLITES in $DB, without demo data"
+odoo_bin -d "$DB" -i "crm$SATELLITES" --without-demo=all --stop-after-init --log-level warn \
+    --max-cron-threads 0 --http-port 0 >"$LOG" 2>&1 || { cat "$LOG"; die "crm install failed"; }
+
+say "Its history: $LEADS leads in two companies"
+shell <<'PY' || { cat "$LOG"; die "could not make a second company"; }
+env["res.company"].create({"name": "Second Company"})
+env["crm.team"].create({"name": "Second Team", "company_id": env["res.company"].search([("name", "=", "Second Company")]).id})
+env.cr.commit()
+PY
+psql -d "$DB" -q -v ON_ERROR_STOP=1 -v leads="$LEADS" <<'SQL'
+INSERT INTO crm_lead (name, type, active, probability, company_id, team_id, user_id,
+                      stage_id, create_uid, write_uid, create_date, write_date, priority)
+SELECT 'History ' || n,
+       CASE WHEN n % 3 = 0 THEN 'opportunity' ELSE 'lead' END,
+       n % 7 != 0,                                    -- archived or lost
+       CASE WHEN n % 7 = 0 THEN 0 WHEN n % 11 = 0 THEN 100 ELSE 10 END,
+       CASE WHEN n % 5 = 0 THEN (SELECT max(id) FROM res_company)
+            ELSE (SELECT min(id) FROM res_company) END,
+       CASE WHEN n % 4 = 0 THEN NULL
+            WHEN n % 5 = 0 THEN (SELECT max(id) FROM crm_team)
+            ELSE (SELECT min(id) FROM crm_team) END,
+       CASE WHEN n % 2 = 0 THEN 2 END,                 -- the administrator
+       CASE WHEN n % 11 = 0 THEN (SELECT id FROM crm_stage WHERE is_won LIMIT 1)
+            ELSE (SELECT min(id) FROM crm_stage) END,
+       CASE WHEN n % 3 = 1 THEN 2 ELSE 1 END, 1,
+       now() AT TIME ZONE 'UTC' - make_interval(days => n % 400),
+       now() AT TIME ZONE 'UTC', '0'
+  FROM generate_series(1, :leads) n;
+SQL
+
+# Odoo's own lead data, to compare after the uninstall
+# (not write_date: filling the addon's stored computed columns of existing
+# leads at install, as any module's, bumps it)
+CRM_COLUMNS="name type active probability company_id team_id user_id stage_id partner_id email_from phone expected_revenue date_open date_closed write_uid"
+crm_digest() {  # one md5 per column of crm's own, to name what changed
+    local column
+    for column in $CRM_COLUMNS; do
+        printf '%s=%s ' "$column" "$(psql -d "$DB" -Atc "select md5(string_agg(concat(id, ':', $column), ',' order by id)) from crm_lead")"
+    done
+}
+before="$(crm_digest)"
+
 say "Installing $MODULE without demo data into $DB"
+start=$(date +%s%N)
 odoo_bin -d "$DB" -i "$MODULE" --without-demo=all --stop-after-init --log-level warn \
-    --max-cron-threads 0 --http-port 0 >"$LOG" 2>&1 || { cat "$LOG"; die "install failed"; }
+    --log-handler odoo.addons.crm_alignment.hooks:INFO \
+    --max-cron-threads 0 --http-port 0 >>"$LOG" 2>&1 || { cat "$LOG"; die "install failed"; }
+seconds="$(( ($(date +%s%N) - start) / 1000000 ))"
+seconds="$((seconds / 1000)).$(printf '%03d' $((seconds % 1000)))"
+say "Installed in ${seconds} s (Odoo's module install included); $(grep -o 'classified [0-9]* existing leads in [0-9.]* s' "$LOG" | tail -n 1)"
+# The rule: opportunities and assigned leads are sales' (Accepted / sales);
+# the others are raw marketing leads (New / marketing).
+wrong="$(psql -d "$DB" -Atc "select count(*) from crm_lead where name like 'History %' and
+    (lifecycle_stage, sourced_by) is distinct from
+    (case when type = 'opportunity' or user_id is not null then 'accepted' else 'new' end,
+     case when type = 'opportunity' or user_id is not null then 'sales' else 'marketing' end)")"
+classified="$(psql -d "$DB" -Atc "select string_agg(lifecycle_stage || ': ' || n, ', ' order by lifecycle_stage)
+    from (select lifecycle_stage, count(*) n from crm_lead where name like 'History %' group by 1) s")"
+say "Existing leads classified: $classified"
+[ "$wrong" = 0 ] || die "$wrong existing leads were not classified by the rule"
+[ "$(psql -d "$DB" -Atc "select coalesce(bool_or(marketing_qualifies_leads), false)::text from res_company")" = false ] ||
+    die "install must leave marketing qualification off (nothing changes for existing teams)"
+
 say "Uninstalling $MODULE"
-"$VENV/bin/python" "$ODOO_ROOT/odoo-bin" shell --addons-path="$ADDONS_PATH" \
-    --data-dir="$DATA_DIR" -d "$DB" --log-level warn --no-http >>"$LOG" 2>&1 <<'PY' || { cat "$LOG"; die "uninstall failed"; }
+shell <<'PY' || { cat "$LOG"; die "uninstall failed"; }
 module = env["ir.module.module"].search([("name", "=", "crm_alignment")])
 module.button_immediate_uninstall()
 env.cr.commit()
 PY
 if grep -E " (ERROR|CRITICAL) " "$LOG"; then die "errors were logged (see $LOG)"; fi
 state="$(psql -d "$DB" -Atc "select state from ir_module_module where name = '$MODULE'")"
-leftovers="$(psql -d "$DB" -Atc "select string_agg(table_name, ', ') from information_schema.tables where table_name like 'crm_lead_handoff%' or table_name like 'crm_bant%' or table_name like 'crm_sla%' or table_name like 'crm_lead_sla%' or table_name like 'crm_recycle%'")"
-columns="$(psql -d "$DB" -Atc "select string_agg(column_name, ', ') from information_schema.columns where table_name = 'crm_lead' and (column_name like 'bant_%' or column_name like 'sla_%' or column_name in ('lifecycle_stage', 'marketing_user_id', 'sourced_by', 'recycle_count'))")"
+leftovers="$(psql -d "$DB" -Atc "select string_agg(table_name, ', ') from information_schema.tables where table_name like 'crm_lead_handoff%' or table_name like 'crm_bant%' or table_name like 'crm_sla%' or table_name like 'crm_lead_sla%' or table_name like 'crm_recycle%' or table_name like 'crm_target_account%' or table_name like 'crm_marketing_content%'")"
+columns="$(psql -d "$DB" -Atc "select string_agg(table_name || '.' || column_name, ', ') from information_schema.columns where (table_name = 'crm_lead' and (column_name like 'bant_%' or column_name like 'sla_%' or column_name like 'target_%' or column_name in ('lifecycle_stage', 'marketing_user_id', 'sourced_by', 'recycle_count', 'handoff_date'))) or (table_name = 'crm_team' and column_name in ('marketing_qualification', 'bant_profile_id')) or (table_name = 'res_company' and column_name = 'marketing_qualifies_leads')")"
 [ "$state" = "uninstalled" ] || die "module state after uninstall: $state"
 [ -z "$leftovers" ] || die "tables left after uninstall: $leftovers"
-[ -z "$columns" ] || die "crm_lead columns left after uninstall: $columns"
-say "Installs without demo data and uninstalls cleanly"
+[ -z "$columns" ] || die "columns left after uninstall: $columns"
+after="$(crm_digest)"
+if [ "$after" != "$before" ]; then
+    changed="$( (diff <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") || true) | grep '^>' | cut -d= -f1 | tr -d '> ' | xargs)"
+    die "Odoo's own lead data changed between before the install and after the uninstall: $changed"
+fi
+say "Installs into a populated CRM ($LEADS leads classified) and uninstalls leaving Odoo's data as it was"

@@ -45,4 +45,10 @@ BASE_LOG="$CACHE_DIR/compat-base.log"
 ADDON_LOG="$CACHE_DIR/compat-addon.log"
 run_suite "$BASE_DB" "" "$BASE_LOG"
 run_suite "$ADDON_DB" "$MODULE" "$ADDON_LOG"
-"$VENV/bin/python" "$REPO_DIR/tools/compat_diff.py" "$BASE_LOG" "$ADDON_LOG"
+rc=0
+say "Every inbound channel, with the satellites installed (nothing committed)"
+"$VENV/bin/python" "$ODOO_ROOT/odoo-bin" shell --addons-path="$ADDONS_PATH" \
+    --data-dir="$DATA_DIR" -d "$ADDON_DB" --log-level warn --no-http \
+    <"$REPO_DIR/tools/compat_channels.py" || rc=1
+"$VENV/bin/python" "$REPO_DIR/tools/compat_diff.py" "$BASE_LOG" "$ADDON_LOG" || rc=1
+exit $rc
