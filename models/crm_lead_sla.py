@@ -1,5 +1,8 @@
 import json
 import logging
+import threading
+import time
+from datetime import timedelta
 
 import requests
 from markupsafe import Markup
@@ -19,7 +22,12 @@ SLA_STATES = [
     ("cancelled", "Cancelled"),
 ]
 CRON_BATCH = 1000
-WEBHOOK_TIMEOUT = 5
+# (connect, read) seconds: a slow endpoint never holds the job for long
+WEBHOOK_TIMEOUT = (3, 5)
+# attempts before giving up, with backoff 1, 2, 4, 8, 16 minutes between
+WEBHOOK_MAX_ATTEMPTS = 6
+# seconds one run of the delivery job may spend; the rest waits for the next
+WEBHOOK_RUN_BUDGET = 60
 
 
 class CrmLeadSla(models.Model):
@@ -85,8 +93,20 @@ class CrmLeadSla(models.Model):
     escalated_date = fields.Datetime(readonly=True)
     cancel_reason = fields.Char(readonly=True)
     webhook_state = fields.Selection(
-        selection=[("sent", "Sent"), ("failed", "Failed")], readonly=True
+        selection=[
+            ("pending", "Pending"),
+            ("retrying", "Retrying"),
+            ("sent", "Sent"),
+            ("given_up", "Given Up"),
+        ],
+        readonly=True,
+        index="btree_not_null",
+        help="The breach's escalation webhook: recorded with the breach, sent "
+        "by its own job, retried with backoff, given up after "
+        f"{WEBHOOK_MAX_ATTEMPTS} attempts.",
     )
+    webhook_attempts = fields.Integer(readonly=True)
+    webhook_next_try = fields.Datetime(readonly=True)
     webhook_log = fields.Text(readonly=True)
 
     # ------------------------------------------------------------
@@ -317,8 +337,9 @@ class CrmLeadSla(models.Model):
         return self.browse(ids)
 
     def _escalate(self):
-        """Activity and chatter message for each breach, in the batch's
-        transaction; the webhook goes after commit."""
+        """Activity and chatter message for each breach, and its webhook
+        delivery (the outbox), in the batch's transaction: the delivery job
+        sends it; the deadline job never waits for an endpoint."""
         recipients_by_lead, bodies = {}, {}
         for sla in self:
             recipients = sla.policy_id.escalation_user_ids
@@ -344,53 +365,117 @@ class CrmLeadSla(models.Model):
         self._sync_lead()
         with_webhook = self.filtered(lambda sla: sla.policy_id.sudo().webhook_url)
         if with_webhook:
-            payloads = [sla._webhook_payload() for sla in with_webhook]
-            dbname, uid = self.env.cr.dbname, self.env.uid
-            self.env.cr.postcommit.add(
-                lambda: _send_after_commit(dbname, uid, payloads)
-            )
-
-    @api.model
-    def _send_webhooks(self, payloads):
-        """Post each breach once and log the outcome on its SLA. Never raises:
-        an unreachable endpoint is a logged failure, nothing more."""
-        for payload in payloads:
-            url = payload["url"]
-            error = webhook_url_error(self.env, url)
-            try:
-                if error:
-                    raise requests.RequestException(error)
-                response = requests.post(
-                    url,
-                    json=payload["body"],
-                    timeout=WEBHOOK_TIMEOUT,
-                    allow_redirects=False,
-                )
-                if response.is_redirect or response.is_permanent_redirect:
-                    raise requests.RequestException(
-                        f"HTTP {response.status_code}: redirects are not followed"
-                    )
-                response.raise_for_status()
-                state, log = "sent", f"HTTP {response.status_code}"
-            except requests.RequestException as error:
-                # never the whole URL: its path or query may hold a token
-                message = str(error).replace(url, redacted_url(url))
-                _logger.warning(
-                    "SLA webhook to %s failed: %s", redacted_url(url), message
-                )
-                state, log = "failed", message[:500]
-            self.browse(payload["sla_id"]).sudo()._alignment_guarded_write(
+            with_webhook._alignment_guarded_write(
                 {
-                    "webhook_state": state,
-                    "webhook_log": json.dumps(
-                        {
-                            "at": fields.Datetime.to_string(fields.Datetime.now()),
-                            "idempotency_key": payload["body"]["idempotency_key"],
-                            "result": log,
-                        }
-                    ),
+                    "webhook_state": "pending",
+                    "webhook_attempts": 0,
+                    "webhook_next_try": fields.Datetime.now(),
                 }
             )
+            cron = self.env.ref(
+                "crm_alignment.ir_cron_sla_webhook", raise_if_not_found=False
+            )
+            if cron:
+                cron._trigger()
+
+    @api.model
+    def _cron_send_webhooks(self, budget=WEBHOOK_RUN_BUDGET):
+        """Send the due deliveries one by one, each claimed with SKIP LOCKED
+        (two workers never send the same) and committed with its outcome, so
+        a crash loses at most the delivery in flight (sent again: the
+        receiver deduplicates on the idempotency key). Stops after
+        ``budget`` seconds; what is left waits for the next run."""
+        commit = not getattr(threading.current_thread(), "testing", False)
+        started, done = time.monotonic(), 0
+        while time.monotonic() - started < budget:
+            self.flush_model()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT id FROM crm_lead_sla
+                     WHERE webhook_state IN ('pending', 'retrying')
+                       AND webhook_next_try <= %s
+                  ORDER BY webhook_next_try, id
+                     LIMIT 1 FOR UPDATE SKIP LOCKED
+                    """,
+                    fields.Datetime.now(),
+                )
+            )
+            row = self.env.cr.fetchone()
+            if not row:
+                break
+            self.browse(row[0]).sudo()._deliver_webhook()
+            done += 1
+            if commit:
+                self.env.cr.commit()
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM crm_lead_sla WHERE webhook_state IN"
+                " ('pending', 'retrying') AND webhook_next_try <= %s",
+                fields.Datetime.now(),
+            )
+        )
+        remaining = self.env.cr.fetchone()[0]
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return remaining
+
+    def _deliver_webhook(self):
+        """Post this breach once; log the outcome on the SLA. Never raises:
+        a failure is retried later with backoff, then given up."""
+        self.ensure_one()
+        payload = self._webhook_payload()
+        url = payload["url"] or ""
+        try:
+            error = webhook_url_error(self.env, url)
+            if error:
+                raise requests.RequestException(error)
+            response = requests.post(
+                url,
+                json=payload["body"],
+                timeout=WEBHOOK_TIMEOUT,
+                allow_redirects=False,
+            )
+            if response.is_redirect or response.is_permanent_redirect:
+                raise requests.RequestException(
+                    f"HTTP {response.status_code}: redirects are not followed"
+                )
+            response.raise_for_status()
+            state, log = "sent", f"HTTP {response.status_code}"
+        except requests.RequestException as error:
+            # never the whole URL: its path or query may hold a token
+            message = str(error).replace(url, redacted_url(url)) if url else str(error)
+            _logger.warning("SLA webhook to %s failed: %s", redacted_url(url), message)
+            state, log = "retrying", message[:500]
+        attempts = self.webhook_attempts + 1
+        vals = {
+            "webhook_state": state,
+            "webhook_attempts": attempts,
+            "webhook_next_try": False,
+            "webhook_log": json.dumps(
+                {
+                    "at": fields.Datetime.to_string(fields.Datetime.now()),
+                    "attempt": attempts,
+                    "idempotency_key": payload["body"]["idempotency_key"],
+                    "result": log,
+                }
+            ),
+        }
+        if state == "retrying":
+            if attempts >= WEBHOOK_MAX_ATTEMPTS:
+                vals["webhook_state"] = "given_up"
+                self.lead_id._message_log(
+                    body=self.env._(
+                        "The escalation webhook of this breach was given up after "
+                        "%(attempts)s attempts: %(result)s",
+                        attempts=attempts,
+                        result=log,
+                    )
+                )
+            else:
+                vals["webhook_next_try"] = fields.Datetime.now() + timedelta(
+                    minutes=2 ** (attempts - 1)
+                )
+        self._alignment_guarded_write(vals)
 
     def _remind(self):
         """Warn the salesperson once, when the reminder time has come."""
@@ -442,11 +527,3 @@ def _time_off_resource(user):
     if user and "employee_id" in user._fields and user.employee_id:
         return user.employee_id.resource_id
     return user.env["resource.resource"]
-
-
-def _send_after_commit(dbname, uid, payloads):
-    """Post-commit hook: a transaction of its own for the webhook log."""
-    from odoo.modules.registry import Registry
-
-    with Registry(dbname).cursor() as cr:
-        api.Environment(cr, uid, {})["crm.lead.sla"]._send_webhooks(payloads)

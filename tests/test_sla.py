@@ -1,7 +1,7 @@
 import json
 import sys
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from unittest.mock import patch
 
@@ -360,38 +360,67 @@ class TestSla(AlignmentCase, CronMixinCase):
         )
         self.policy.webhook_url = url
 
-    def test_webhook_to_live_endpoint_after_commit_with_idempotency_key(self):
-        server = HTTPServer(("127.0.0.1", 0), _Recorder)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.addCleanup(server.shutdown)
+    def test_webhook_is_recorded_with_the_breach_and_sent_by_its_own_job(self):
+        server = self._serve(_Recorder)
         _Recorder.received = []
         self._webhook_policy(f"http://127.0.0.1:{server.server_port}/hook")
         lead = self._hand_off()
         Sla = self.env["crm.lead.sla"]
-        with freeze_time("2026-03-10 12:00:00"):
+        with (
+            freeze_time("2026-03-10 12:00:00"),
+            self.capture_triggers("crm_alignment.ir_cron_sla_webhook") as capt,
+        ):
             Sla._cron_check_deadlines()
-        self.assertFalse(_Recorder.received, "nothing is sent before the commit")
         sla = lead.sla_ids
-        Sla._send_webhooks([sla._webhook_payload()])
+        self.assertFalse(_Recorder.received, "the deadline job never posts")
+        self.assertEqual(sla.webhook_state, "pending", "the outbox, in the breach")
+        self.assertEqual(len(capt.records), 1)
+        with freeze_time("2026-03-10 12:00:30"):
+            self.assertEqual(Sla._cron_send_webhooks(), 0)
         self.assertEqual(len(_Recorder.received), 1)
         body = _Recorder.received[0]
         self.assertEqual(body["lead_id"], lead.id)
         self.assertTrue(
             body["idempotency_key"].endswith(f"crm.lead.sla:{sla.id}:breach")
         )
-        self.assertEqual(sla.webhook_state, "sent")
+        self.assertEqual((sla.webhook_state, sla.webhook_attempts), ("sent", 1))
+        Sla._cron_send_webhooks()
+        self.assertEqual(len(_Recorder.received), 1, "sent once")
 
-    def test_webhook_to_dead_endpoint_is_logged_and_changes_nothing(self):
+    def test_webhook_to_dead_endpoint_retries_with_backoff_then_gives_up(self):
         self._webhook_policy("http://127.0.0.1:9/nobody-listens")
         lead = self._hand_off()
+        Sla = self.env["crm.lead.sla"]
         with freeze_time("2026-03-10 12:00:00"):
-            self.env["crm.lead.sla"]._cron_check_deadlines()
+            Sla._cron_check_deadlines()
+            Sla._cron_send_webhooks()
         sla = lead.sla_ids
-        self.env["crm.lead.sla"]._send_webhooks([sla._webhook_payload()])
-        self.assertEqual(sla.webhook_state, "failed")
+        self.assertEqual((sla.webhook_state, sla.webhook_attempts), ("retrying", 1))
+        self.assertEqual(sla.webhook_next_try, datetime(2026, 3, 10, 12, 1))
         self.assertIn("result", json.loads(sla.webhook_log))
-        self.assertEqual(sla.state, "failed")
+        self.assertEqual(sla.state, "failed", "the breach itself is unchanged")
+        with freeze_time("2026-03-10 12:00:50"):
+            Sla._cron_send_webhooks()
+        self.assertEqual(sla.webhook_attempts, 1, "not before the backoff")
+        minute = datetime(2026, 3, 10, 12, 0)
+        for attempt, wait in enumerate((1, 2, 4, 8, 16), start=2):
+            minute += timedelta(minutes=wait)
+            with freeze_time(minute):
+                Sla._cron_send_webhooks()
+            self.assertEqual(sla.webhook_attempts, attempt)
+        self.assertEqual(sla.webhook_state, "given_up")
+        self.assertFalse(sla.webhook_next_try)
+        self.assertIn("given up after 6 attempts", lead.sudo().message_ids[0].body)
+
+    def test_webhook_job_keeps_to_its_time_budget(self):
+        self._webhook_policy("http://127.0.0.1:9/nobody-listens")
+        leads = self._hand_off(count=3)
+        Sla = self.env["crm.lead.sla"]
+        with freeze_time("2026-03-10 12:00:00"):
+            Sla._cron_check_deadlines()
+            self.assertEqual(Sla._cron_send_webhooks(budget=0), 3, "none sent")
+            self.assertEqual(Sla._cron_send_webhooks(), 0)
+        self.assertEqual(set(leads.sla_ids.mapped("webhook_attempts")), {1})
 
     # --------------------------------------------------------------- reports
 
@@ -451,14 +480,13 @@ class TestSla(AlignmentCase, CronMixinCase):
         self._webhook_policy("http://127.0.0.1:9/hook?token=s3cret")
         lead = self._hand_off("2026-03-06 15:00:00")
         sla = lead.sla_ids
-        payload = sla._webhook_payload()
         # the administrator withdraws the private-address exception later
         self.env["ir.config_parameter"].set_param(
             "crm_alignment.sla_webhook_allow_private", ""
         )
         with self.assertLogs("odoo.addons.crm_alignment", level="WARNING") as logs:
-            self.env["crm.lead.sla"]._send_webhooks([payload])
-        self.assertEqual(sla.webhook_state, "failed")
+            sla.sudo()._deliver_webhook()
+        self.assertEqual(sla.webhook_state, "retrying")
         self.assertIn("loopback, private", sla.webhook_log)
         self.assertNotIn("s3cret", sla.webhook_log)
         self.assertNotIn("s3cret", "\n".join(logs.output))
@@ -470,9 +498,9 @@ class TestSla(AlignmentCase, CronMixinCase):
         lead = self._hand_off("2026-03-06 15:00:00")
         sla = lead.sla_ids
         with self.assertLogs("odoo.addons.crm_alignment", level="WARNING") as logs:
-            self.env["crm.lead.sla"]._send_webhooks([sla._webhook_payload()])
+            sla.sudo()._deliver_webhook()
         self.assertEqual(_Redirector.hits, ["/hook/t0ken"], "posted once, not followed")
-        self.assertEqual(sla.webhook_state, "failed")
+        self.assertEqual(sla.webhook_state, "retrying")
         self.assertIn("redirects are not followed", sla.webhook_log)
         self.assertNotIn("t0ken", "\n".join(logs.output))
 
