@@ -407,7 +407,9 @@ class CrmLeadSla(models.Model):
             self.browse(row[0]).sudo()._deliver_webhook()
             done += 1
             if commit:
-                self.env.cr.commit()
+                # one delivery, one transaction (as crm's lead assignment does):
+                # an outcome once posted is never rolled back by a later one
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env.cr.execute(
             SQL(
                 "SELECT count(*) FROM crm_lead_sla WHERE webhook_state IN"
