@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TOOLS := tools
 
-.PHONY: help run stop test check-install lint format doctor pot bench compat wheel readme clean distclean
+.PHONY: help run stop test check-install lint format doctor pot bench compat wheel readme loadtest clean distclean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ wheel-check: ## build the wheel, pip-install it into a new virtualenv and instal
 
 readme: ## regenerate static/description/index.html from readme/
 	@$(TOOLS)/readme.sh
+
+loadtest: ## multi-worker load test with invariants (LOAD_CLIENTS, LOAD_DURATION, LOAD_WORKERS), side by side with crm
+	@$(TOOLS)/loadtest.sh
 
 clean: ## stop the server, drop the demo database and leftover test databases
 	@$(TOOLS)/run.sh clean

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# make loadtest: Odoo in prefork mode (LOAD_WORKERS HTTP workers, a cron
+# worker running the real jobs, follow-up SLAs short enough to fail during
+# the run) on the local PostgreSQL, driven by Locust over JSON-RPC on the
+# loopback only, bounded in users and time. The same workload's common part
+# runs against a crm-only database, side by side. Prints throughput and
+# p50/p95/p99 per operation for both, errors, then checks invariants in SQL
+# and exits non-zero when one breaks or when a request failed.
+source "$(dirname "$0")/lib.sh"
+setup_all
+
+USERS_N="${LOAD_CLIENTS:-8}"
+DURATION="${LOAD_DURATION:-60s}"
+WORKERS="${LOAD_WORKERS:-4}"
+SLA_HOURS="${LOAD_SLA_HOURS:-0.01}"  # 36 s: some fail during the run
+LOCUST_VENV="$CACHE_DIR/locust-venv"
+STAMP="$(date +%Y%m%d%H%M%S)_$$"
+OUT="$CACHE_DIR/loadtest-$STAMP"
+mkdir -p "$OUT"
+PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+SERVER_PID=""
+
+if [ ! -x "$LOCUST_VENV/bin/locust" ]; then
+    say "Installing Locust into $LOCUST_VENV (its own virtualenv: it pins its own gevent)"
+    "$(find_python)" -m venv "$LOCUST_VENV"
+    "$LOCUST_VENV/bin/python" -m pip install -q --disable-pip-version-check "locust==2.47.0"
+fi
+
+stop_server() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+DBS=()
+cleanup() {
+    stop_server
+    for db in "${DBS[@]}"; do db_exists "$db" && dropdb "$db"; rm -rf "$DATA_DIR/filestore/$db"; done
+}
+trap cleanup EXIT
+
+shell() {  # database; script on stdin
+    "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" shell --addons-path="$ADDONS_PATH" \
+        --data-dir="$DATA_DIR" -d "$1" --log-level warn --no-http 2>>"$OUT/shell.log"
+}
+
+prepare() {  # database, modules, mode -> writes $OUT/<mode>.env
+    local db=$1 modules=$2 mode=$3
+    DBS+=("$db")
+    say "Creating $db ($modules) and its users"
+    odoo_bin -d "$db" -i "$modules" --without-demo=all --stop-after-init --log-level warn \
+        --max-cron-threads 0 --http-port 0 >>"$OUT/install.log" 2>&1 || { tail -n 30 "$OUT/install.log"; die "install failed"; }
+    LOAD_MODE="$mode" SLA_HOURS="$SLA_HOURS" shell "$db" >"$OUT/$mode.env" <<'PY'
+import json, os
+from odoo import Command
+mode = os.environ["LOAD_MODE"]
+def user(login, groups):
+    return env["res.users"].create({
+        "name": login.replace("_", " ").title(), "login": login, "password": login,
+        "groups_id": [Command.set([env.ref(g).id for g in groups])],
+    })
+sales = [user(f"load_sales_{n}", ["sales_team.group_sale_salesman"]) for n in range(4)]
+marketing_group = "crm_alignment.group_marketing_user" if mode == "addon" else "sales_team.group_sale_salesman_all_leads"
+marketing = [user(f"load_marketing_{n}", [marketing_group]) for n in range(3)]
+manager = user("load_manager", ["sales_team.group_sale_manager"])
+team = env["crm.team"].create({
+    "name": "Load Team", "user_id": manager.id,
+    "member_ids": [Command.set([u.id for u in sales])],
+})
+result = {"users": {
+    "sales": [[u.login, u.id] for u in sales],
+    "marketing": [[u.login, u.id] for u in marketing],
+    "manager": [[manager.login, manager.id]],
+}}
+if mode == "addon":
+    env.company.bant_profile_id = False
+    team.marketing_qualification = "on"
+    always = env["resource.calendar"].create({
+        "name": "Always", "tz": "UTC", "attendance_ids": [Command.create({
+            "name": f"Day {d}", "dayofweek": str(d), "hour_from": 0, "hour_to": 24,
+            "day_period": "morning"}) for d in range(7)],
+    })
+    env["crm.sla.policy"].create({
+        "name": "Load SLA", "followup_hours": float(os.environ["SLA_HOURS"]),
+        "calendar_id": always.id, "reminder_percent": 50,
+    })
+    contents = env["crm.marketing.content"].create([
+        {"name": f"Load content {n}", "team_ids": [Command.set(team.ids)]} for n in range(20)
+    ])
+    contents.action_submit()
+    cron = env.ref("crm_alignment.ir_cron_sla_check")
+    cron.write({"interval_number": 1, "interval_type": "minutes", "nextcall": env.cr.now()})
+    result["need_id"] = env.ref("crm_alignment.bant_need_critical").id
+    result["reason_id"] = env.ref("crm_alignment.crm_recycle_reason_timing").id
+env.cr.commit()
+print("LOADENV" + json.dumps(result))
+PY
+}
+
+run_load() {  # database, mode
+    local db=$1 mode=$2 env_json
+    env_json="$(grep -o 'LOADENV.*' "$OUT/$mode.env" | sed 's/^LOADENV//')"
+    [ -n "$env_json" ] || die "seeding $db failed (see $OUT/shell.log)"
+    say "Serving $db in prefork mode ($WORKERS workers, 1 cron worker) on 127.0.0.1:$PORT"
+    "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" --addons-path="$ADDONS_PATH" --data-dir="$DATA_DIR" \
+        -d "$db" --db-filter "^${db}\$" --workers "$WORKERS" --max-cron-threads 1 \
+        --http-interface 127.0.0.1 --http-port "$PORT" --gevent-port $((PORT + 1)) \
+        --limit-time-real 120 --limit-time-cpu 60 --log-level warn >"$OUT/server-$mode.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 60); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$PORT/web/login" 2>/dev/null && break
+        sleep 1
+    done
+    say "Locust: $USERS_N clients for $DURATION against $db ($mode)"
+    : >"$OUT/actions-$mode.log"
+    LOAD_DB="$db" LOAD_MODE="$mode" LOAD_LOG="$OUT/actions-$mode.log" \
+    LOAD_USERS="$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["users"]))' "$env_json")" \
+    LOAD_NEED_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("need_id", 0))' "$env_json")" \
+    LOAD_REASON_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("reason_id", 0))' "$env_json")" \
+        "$LOCUST_VENV/bin/locust" -f "$REPO_DIR/tools/locustfile.py" --headless \
+        -u "$USERS_N" -r "$USERS_N" -t "$DURATION" --stop-timeout 10 \
+        --host "http://127.0.0.1:$PORT" --csv "$OUT/$mode" --only-summary \
+        >"$OUT/locust-$mode.log" 2>&1 || true
+    stop_server
+}
+
+ADDON_DB="crm_alignment_load_addon_$STAMP"
+CRM_DB="crm_alignment_load_crm_$STAMP"
+prepare "$ADDON_DB" "$MODULE" addon
+prepare "$CRM_DB" crm crm
+run_load "$ADDON_DB" addon
+run_load "$CRM_DB" crm
+
+say "Catching up the jobs the run left due, then the invariants"
+shell "$ADDON_DB" <<'PY' >/dev/null
+Sla = env["crm.lead.sla"]
+while Sla._cron_check_deadlines():
+    pass
+env.cr.commit()
+PY
+"$VENV/bin/python" "$REPO_DIR/tools/loadtest_report.py" "$OUT" "$ADDON_DB"

@@ -1,0 +1,165 @@
+"""make loadtest's report: per operation throughput and latency for the
+addon and crm-only databases, the failures, then the invariants in SQL.
+
+Usage: loadtest_report.py OUT_DIR ADDON_DB   (exit 1 on a broken invariant
+or a failed request)
+"""
+
+import csv
+import json
+import pathlib
+import subprocess
+import sys
+
+COMMON = ["create lead", "write priority", "read kanban page", "read list page"]
+
+
+def stats(path):
+    rows = {}
+    if not path.exists():
+        return rows
+    with path.open() as handle:
+        for row in csv.DictReader(handle):
+            if row["Name"] == "Aggregated":
+                continue
+            rows[(row["Type"], row["Name"])] = row
+    return rows
+
+
+def sql(db, query):
+    out = subprocess.check_output(["psql", "-d", db, "-Atc", query], text=True)
+    return out.strip()
+
+
+def main(out_dir, db):
+    out = pathlib.Path(out_dir)
+    addon, crm = stats(out / "addon_stats.csv"), stats(out / "crm_stats.csv")
+
+    def row(rows, name):
+        return rows.get(("POST", name))
+
+    print(
+        f"{'operation':<22} {'db':<6} {'requests':>8} {'fail':>5} {'req/s':>7} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}"
+    )
+    ratios = {}
+    names = COMMON + sorted(
+        {name for (kind, name) in addon if kind == "POST" and name not in COMMON}
+    )
+    for name in names:
+        for label, rows in (("addon", addon), ("crm", crm)):
+            data = row(rows, name)
+            if not data:
+                continue
+            print(
+                f"{name:<22} {label:<6} {data['Request Count']:>8} "
+                f"{data['Failure Count']:>5} {float(data['Requests/s']):>7.2f} "
+                f"{data['50%']:>7} {data['95%']:>7} {data['99%']:>7}"
+            )
+        if name in COMMON and row(addon, name) and row(crm, name):
+            crm_rate = float(row(crm, name)["Requests/s"]) or 1e-9
+            ratios[name] = float(row(addon, name)["Requests/s"]) / crm_rate
+    refused = sum(
+        int(r["Request Count"]) for (k, _n), r in addon.items() if k == "refused"
+    )
+    failures = sum(
+        int(r["Failure Count"]) for (k, _n), r in addon.items() if k == "POST"
+    )
+    crm_failures = sum(
+        int(r["Failure Count"]) for (k, _n), r in crm.items() if k == "POST"
+    )
+    print(f"refusals the rules called for (not errors): {refused}")
+    print(f"failed requests: addon {failures}, crm {crm_failures}")
+    for path in (out / "addon_failures.csv", out / "crm_failures.csv"):
+        if path.exists():
+            for line in list(csv.DictReader(path.open()))[:10]:
+                print(
+                    f"  {path.stem}: {line['Name']}: {line['Error'][:160]} x{line['Occurrences']}"
+                )
+    for name, ratio in ratios.items():
+        print(f"throughput addon / crm, {name}: {ratio:.2f}")
+
+    actions = [json.loads(line) for line in (out / "actions-addon.log").open()]
+    handoffs = [a["lead"] for a in actions if a["action"] == "handoff"]
+    recycles = [a["lead"] for a in actions if a["action"] == "recycle"]
+    accepts = [a["lead"] for a in actions if a["action"] == "accept"]
+    ids = ",".join(str(i) for i in set(handoffs) | set(recycles) | set(accepts)) or "0"
+    checks = [
+        (
+            "one to-sales journey row per hand-off the clients made",
+            sql(
+                db,
+                f"select count(*) from crm_lead_handoff where direction = 'to_sales' and lead_id in ({ids})",
+            ),
+            str(len(handoffs)),
+        ),
+        (
+            "one to-marketing journey row per recycle the clients made",
+            sql(
+                db,
+                f"select count(*) from crm_lead_handoff where direction = 'to_marketing' and lead_id in ({ids})",
+            ),
+            str(len(recycles)),
+        ),
+        (
+            "acceptances recorded for every accept the clients made",
+            sql(
+                db,
+                f"select count(distinct lead_id) from crm_lead_handoff where accepted_date is not null and lead_id in ({','.join(map(str, accepts)) or '0'})",
+            ),
+            str(len(set(accepts))),
+        ),
+        (
+            "at most one ongoing SLA per lead",
+            sql(
+                db,
+                "select count(*) from (select lead_id from crm_lead_sla where state in ('ongoing', 'paused') group by lead_id having count(*) > 1) s",
+            ),
+            "0",
+        ),
+        (
+            "every handed-off lead has its SLA (one policy covers all)",
+            sql(
+                db,
+                "select count(*) from crm_lead l where l.lifecycle_stage = 'handed_off' and not exists (select 1 from crm_lead_sla s where s.lead_id = l.id and s.state != 'cancelled')",
+            ),
+            "0",
+        ),
+        (
+            "every breach escalated (dated)",
+            sql(
+                db,
+                "select count(*) from crm_lead_sla where state = 'failed' and escalated_date is null",
+            ),
+            "0",
+        ),
+        (
+            "every breach escalated exactly once (one breach note per failed SLA)",
+            sql(
+                db,
+                "select count(*) from crm_lead l where (select count(*) from crm_lead_sla s where s.lead_id = l.id and s.escalated_date is not null) != (select count(*) from mail_message m where m.model = 'crm.lead' and m.res_id = l.id and m.body like '%%SLA%%breached%%')",
+            ),
+            "0",
+        ),
+        (
+            "nothing half-written: no handed-off lead without its journey row",
+            sql(
+                db,
+                "select count(*) from crm_lead l where l.lifecycle_stage = 'handed_off' and not exists (select 1 from crm_lead_handoff h where h.lead_id = l.id and h.direction = 'to_sales')",
+            ),
+            "0",
+        ),
+    ]
+    broken = 0
+    breaches = sql(db, "select count(*) from crm_lead_sla where state = 'failed'")
+    print(f"breaches during the run: {breaches}")
+    for label, got, want in checks:
+        ok = got == want
+        broken += not ok
+        print(f"  {'ok  ' if ok else 'BROKEN'} {label}: {got} (expected {want})")
+    print(f"invariants: {len(checks) - broken} held, {broken} broken")
+    return 1 if broken or failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
