@@ -1,5 +1,6 @@
 """make loadtest's report: per operation throughput and latency for the
-addon and crm-only databases, the failures, then the invariants in SQL.
+full workload on the addon ("addon"), the common part on the addon
+("common") and on crm alone ("crm"), the failures, then the invariants.
 
 Usage: loadtest_report.py OUT_DIR ADDON_DB   (exit 1 on a broken invariant
 or a failed request)
@@ -34,6 +35,7 @@ def sql(db, query):
 def main(out_dir, db):
     out = pathlib.Path(out_dir)
     addon, crm = stats(out / "addon_stats.csv"), stats(out / "crm_stats.csv")
+    common = stats(out / "common_stats.csv")
 
     def row(rows, name):
         return rows.get(("POST", name))
@@ -47,7 +49,7 @@ def main(out_dir, db):
         {name for (kind, name) in addon if kind == "POST" and name not in COMMON}
     )
     for name in names:
-        for label, rows in (("addon", addon), ("crm", crm)):
+        for label, rows in (("addon", addon), ("common", common), ("crm", crm)):
             data = row(rows, name)
             if not data:
                 continue
@@ -56,28 +58,35 @@ def main(out_dir, db):
                 f"{data['Failure Count']:>5} {float(data['Requests/s']):>7.2f} "
                 f"{data['50%']:>7} {data['95%']:>7} {data['99%']:>7}"
             )
-        if name in COMMON and row(addon, name) and row(crm, name):
+        if name in COMMON and row(common, name) and row(crm, name):
             crm_rate = float(row(crm, name)["Requests/s"]) or 1e-9
-            ratios[name] = float(row(addon, name)["Requests/s"]) / crm_rate
+            ratios[name] = float(row(common, name)["Requests/s"]) / crm_rate
     refused = sum(
         int(r["Request Count"]) for (k, _n), r in addon.items() if k == "refused"
     )
     failures = sum(
-        int(r["Failure Count"]) for (k, _n), r in addon.items() if k == "POST"
+        int(r["Failure Count"])
+        for rows in (addon, common)
+        for (k, _n), r in rows.items()
+        if k == "POST"
     )
     crm_failures = sum(
         int(r["Failure Count"]) for (k, _n), r in crm.items() if k == "POST"
     )
     print(f"refusals the rules called for (not errors): {refused}")
     print(f"failed requests: addon {failures}, crm {crm_failures}")
-    for path in (out / "addon_failures.csv", out / "crm_failures.csv"):
+    for path in (
+        out / "addon_failures.csv",
+        out / "common_failures.csv",
+        out / "crm_failures.csv",
+    ):
         if path.exists():
             for line in list(csv.DictReader(path.open()))[:10]:
                 print(
                     f"  {path.stem}: {line['Name']}: {line['Error'][:160]} x{line['Occurrences']}"
                 )
     for name, ratio in ratios.items():
-        print(f"throughput addon / crm, {name}: {ratio:.2f}")
+        print(f"throughput with the addon / crm alone, {name}: {ratio:.2f}")
 
     actions = [json.loads(line) for line in (out / "actions-addon.log").open()]
     handoffs = [a["lead"] for a in actions if a["action"] == "handoff"]

@@ -139,7 +139,9 @@ class AlignmentUser(HttpUser):
         return lead_id if ok else None
 
     def write_lead(self):
-        ok, ids = self.call("crm.lead", "search", [], limit=20, name="search")
+        # salespeople edit their own leads (others' may be reassigned meanwhile)
+        domain = [("user_id", "=", self.uid)] if self.role == "sales" else []
+        ok, ids = self.call("crm.lead", "search", domain, limit=20, name="search")
         if ok and ids:
             self.call(
                 "crm.lead",
