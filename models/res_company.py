@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -24,6 +24,22 @@ class ResCompany(models.Model):
         help="A target account with no message or e-mail on its leads for "
         "this many days shows under 'No Recent Activity'.",
     )
+
+    @api.constrains("resource_calendar_id")
+    def _check_alignment_calendar_working_time(self):
+        """The company's working hours plan the SLA deadlines of teams and
+        policies that have none of their own: refuse one without working
+        time, as for policy and team calendars."""
+        used = self.filtered(
+            lambda company: self.env["crm.sla.policy"].search_count(
+                [
+                    ("company_id", "in", (company.id, False)),
+                    ("calendar_id", "=", False),
+                ],
+                limit=1,
+            )
+        )
+        used.resource_calendar_id._alignment_check_working_time()
 
     def write(self, vals):
         result = super().write(vals)

@@ -27,3 +27,7 @@ class ResourceCalendar(models.Model):
         used.calendar_id._alignment_check_working_time()
         teams = self.env["crm.team"].search([("resource_calendar_id", "in", self.ids)])
         teams.resource_calendar_id._alignment_check_working_time()
+        companies = self.env["res.company"].search(
+            [("resource_calendar_id", "in", self.ids)]
+        )
+        companies._check_alignment_calendar_working_time()

@@ -1,6 +1,7 @@
 import json
 import sys
 import threading
+import time
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from unittest.mock import patch
@@ -45,6 +46,21 @@ class _Redirector(BaseHTTPRequestHandler):
         _Redirector.hits.append(self.path)
         self.send_response(302)
         self.send_header("Location", "http://169.254.169.254/latest/meta-data")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class _Failing(BaseHTTPRequestHandler):
+    """Answers 500, or after a pause longer than the read timeout."""
+
+    slow = False
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        if _Failing.slow:
+            time.sleep(1.5)
+        self.send_response(500)
         self.end_headers()
 
     def log_message(self, *args):
@@ -411,6 +427,40 @@ class TestSla(AlignmentCase, CronMixinCase):
         self.assertEqual(sla.webhook_state, "given_up")
         self.assertFalse(sla.webhook_next_try)
         self.assertIn("given up after 6 attempts", lead.sudo().message_ids[0].body)
+
+    def test_webhook_endpoint_failing_or_slow_is_retried(self):
+        server = self._serve(_Failing)
+        self._webhook_policy(f"http://127.0.0.1:{server.server_port}/hook")
+        lead = self._hand_off()
+        Sla = self.env["crm.lead.sla"]
+        sla_module = sys.modules[type(Sla)._deliver_webhook.__module__]
+        with freeze_time("2026-03-10 12:00:00"):
+            Sla._cron_check_deadlines()
+        sla = lead.sla_ids
+        _Failing.slow = False
+        Sla._cron_send_webhooks()
+        self.assertEqual((sla.webhook_state, sla.webhook_attempts), ("retrying", 1))
+        self.assertIn("500", sla.webhook_log)
+        _Failing.slow = True
+        self.addCleanup(setattr, _Failing, "slow", False)
+        started = time.monotonic()
+        with (
+            patch.object(sla_module, "WEBHOOK_TIMEOUT", (1, 0.5)),
+            freeze_time(sla.webhook_next_try),
+        ):
+            Sla._cron_send_webhooks()
+        self.assertLess(time.monotonic() - started, 1.4, "the read timeout cut it")
+        self.assertEqual((sla.webhook_state, sla.webhook_attempts), ("retrying", 2))
+        self.assertIn("timed out", sla.webhook_log)
+
+    def test_company_hours_without_working_time_are_refused_when_slas_use_them(
+        self,
+    ):
+        flexible = self.env["resource.calendar"].create(
+            {"name": "Flexible", "flexible_hours": True}
+        )
+        with self.assertRaises(ValidationError):
+            self.env.company.resource_calendar_id = flexible
 
     def test_webhook_job_keeps_to_its_time_budget(self):
         self._webhook_policy("http://127.0.0.1:9/nobody-listens")
