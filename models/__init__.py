@@ -1,4 +1,5 @@
 from . import crm_alignment_guard_mixin
+from . import crm_alignment_history_mixin
 from . import resource_calendar
 from . import crm_bant_option
 from . import crm_bant_profile

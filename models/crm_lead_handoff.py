@@ -9,14 +9,12 @@ class CrmLeadHandoff(models.Model):
     """
 
     _name = "crm.lead.handoff"
-    _inherit = ["crm.alignment.guard.mixin"]
+    _inherit = ["crm.alignment.history.mixin"]
     _description = "Lead Hand-off"
     _order = "date desc, id desc"
     _rec_name = "lead_id"
     # append-only: managers may correct the note, nothing else
-    _guarded_fields = "__all__"
     _guarded_manager_fields = ("note",)
-    _guarded_create = True
 
     lead_id = fields.Many2one(
         comodel_name="crm.lead",
@@ -89,15 +87,6 @@ class CrmLeadHandoff(models.Model):
         aggregator="avg",
         help="Calendar hours between the hand-off and its acceptance.",
     )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._alignment_guard_create(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._alignment_guard_write(vals)
-        return super().write(vals)
 
     @api.depends("date", "accepted_date")
     def _compute_response_hours(self):

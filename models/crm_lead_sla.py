@@ -36,13 +36,10 @@ class CrmLeadSla(models.Model):
     (hand-off, follow-up, pause, cron), never recomputed."""
 
     _name = "crm.lead.sla"
-    _inherit = ["crm.alignment.guard.mixin"]
+    _inherit = ["crm.alignment.history.mixin"]
     _description = "Lead Follow-up SLA"
     _order = "start_date desc, id desc"
     _rec_name = "policy_id"
-    # evidence: created and changed by the pipeline's events only
-    _guarded_fields = "__all__"
-    _guarded_create = True
 
     lead_id = fields.Many2one(
         comodel_name="crm.lead",
@@ -112,15 +109,6 @@ class CrmLeadSla(models.Model):
     # ------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._alignment_guard_create(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._alignment_guard_write(vals)
-        return super().write(vals)
 
     @api.model
     def _start_for_leads(self, leads, handoffs):

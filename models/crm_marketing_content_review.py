@@ -1,18 +1,15 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class CrmMarketingContentReview(models.Model):
     """One decision on one version of a content. Never deleted: the review
     history survives resubmissions and new versions."""
 
-    _inherit = ["crm.alignment.guard.mixin"]
     _name = "crm.marketing.content.review"
+    _inherit = ["crm.alignment.history.mixin"]
     _description = "Marketing Content Review"
     _order = "date desc, id desc"
     _rec_name = "content_id"
-    # append-only: the decisions of each version
-    _guarded_fields = "__all__"
-    _guarded_create = True
 
     content_id = fields.Many2one(
         comodel_name="crm.marketing.content",
@@ -35,12 +32,3 @@ class CrmMarketingContentReview(models.Model):
     comment = fields.Text(readonly=True)
     date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True)
     version = fields.Integer(required=True, readonly=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._alignment_guard_create(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._alignment_guard_write(vals)
-        return super().write(vals)

@@ -1,18 +1,15 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class CrmMarketingContentShare(models.Model):
     """A content shared with the prospect of a lead: what this prospect has
     seen, and what content influenced won deals."""
 
-    _inherit = ["crm.alignment.guard.mixin"]
     _name = "crm.marketing.content.share"
+    _inherit = ["crm.alignment.history.mixin"]
     _description = "Content Shared with a Prospect"
     _order = "date desc, id desc"
     _rec_name = "content_id"
-    # append-only: what each prospect was shown
-    _guarded_fields = "__all__"
-    _guarded_create = True
 
     content_id = fields.Many2one(
         comodel_name="crm.marketing.content",
@@ -40,12 +37,3 @@ class CrmMarketingContentShare(models.Model):
     date = fields.Datetime(default=fields.Datetime.now, readonly=True)
     version = fields.Integer(readonly=True)
     by_email = fields.Boolean(string="Sent by E-mail", readonly=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._alignment_guard_create(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._alignment_guard_write(vals)
-        return super().write(vals)
