@@ -1,3 +1,5 @@
+import json
+
 from odoo.tests import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
@@ -85,3 +87,23 @@ class AlignmentCase(TransactionCase):
                 for index in range(count)
             ]
         )
+
+
+def execute_kw(case, uid, password, model, method, args, kwargs):
+    """What an external client sends: one call to the real /jsonrpc
+    endpoint of the HttpCase's server; returns the JSON-RPC response."""
+    payload = {
+        "jsonrpc": "2.0",
+        "method": "call",
+        "params": {
+            "service": "object",
+            "method": "execute_kw",
+            "args": [case.env.cr.dbname, uid, password, model, method, args, kwargs],
+        },
+        "id": 1,
+    }
+    return case.url_open(
+        "/jsonrpc",
+        data=json.dumps(payload),
+        headers={"Content-Type": "application/json"},
+    ).json()

@@ -8,10 +8,11 @@ lists the public methods of the addon's models: a new one must be added to
 """
 
 import inspect
-import json
 
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import execute_kw
 
 # Every context key the addon reads or once read, set as an attacker would.
 FORGED_CONTEXT = {
@@ -176,29 +177,9 @@ class TestSecurityRpc(HttpCase):
         """Call as ``user`` (password = login) with the forged context;
         returns (ok, result or error message)."""
         kwargs.setdefault("context", FORGED_CONTEXT)
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [
-                    self.env.cr.dbname,
-                    user.id,
-                    user.login,
-                    model,
-                    method,
-                    list(args),
-                    kwargs,
-                ],
-            },
-            "id": 1,
-        }
-        response = self.url_open(
-            "/jsonrpc",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        ).json()
+        response = execute_kw(
+            self, user.id, user.login, model, method, list(args), kwargs
+        )
         if "error" in response:
             return False, response["error"]["data"]["message"]
         return True, response["result"]

@@ -1,6 +1,6 @@
-import json
-
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import execute_kw
 
 
 @tagged("post_install", "-at_install")
@@ -15,29 +15,9 @@ class TestTargetAccountJsonRpc(HttpCase):
         return response["result"]
 
     def call_raw(self, model, method, *args, **kwargs):
-        payload = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [
-                    self.env.cr.dbname,
-                    self.uid,
-                    self.password,
-                    model,
-                    method,
-                    list(args),
-                    kwargs,
-                ],
-            },
-            "id": 1,
-        }
-        return self.url_open(
-            "/jsonrpc",
-            data=json.dumps(payload),
-            headers={"Content-Type": "application/json"},
-        ).json()
+        return execute_kw(
+            self, self.uid, self.password, model, method, list(args), kwargs
+        )
 
     def test_external_client_builds_a_list_and_reads_flags(self):
         admin = self.env.ref("base.user_admin")
