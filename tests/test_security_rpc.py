@@ -920,6 +920,65 @@ class TestSecurityRpc(HttpCase):
         # over RPC the recordset comes back as its ids: the New lead is found
         self.assertEqual(rows, [self.new_lead.id])
 
+    def test_wrong_types_and_unknown_ids_are_clear_errors(self):
+        """What a careless client sends gives a message a user can act on
+        (UserError, ValidationError, AccessError, MissingError), never a
+        traceback of a TypeError or a database error, and changes nothing."""
+        clear = {
+            "odoo.exceptions.UserError",
+            "odoo.exceptions.ValidationError",
+            "odoo.exceptions.AccessError",
+            "odoo.exceptions.MissingError",
+        }
+        content = self._content()
+        calls = [
+            (self.marketer, "crm.lead", "handoff_to_sales", [self.new_lead.ids, "x"]),
+            (self.marketer, "crm.lead", "handoff_to_sales", [self.new_lead.ids, 10**9]),
+            (
+                self.marketer,
+                "crm.lead",
+                "handoff_to_sales",
+                [self.new_lead.ids, False, "team"],
+            ),
+            (self.salesman, "crm.lead", "recycle_to_nurture", [self.handed.ids, "x"]),
+            (self.salesman, "crm.lead", "recycle_to_nurture", [self.handed.ids, None]),
+            (
+                self.salesman,
+                "crm.lead",
+                "recycle_to_nurture",
+                [self.handed.ids, 1, "note", "x"],
+            ),
+            (
+                self.salesman,
+                "crm.lead",
+                "recycle_to_nurture",
+                [self.handed.ids, 1, "note", False, False, "not a date"],
+            ),
+            (self.salesman, "crm.lead", "action_accept", [[10**9]]),
+            (self.salesman, "crm.lead", "action_sla_wait_on_prospect", [[10**9]]),
+            (self.sales_manager, "crm.marketing.content", "action_approve", [[10**9]]),
+            (self.marketer, "crm.marketing.content", "action_submit", [[10**9]]),
+            (self.marketer, "crm.target.account.list", "action_agree_sales", [[10**9]]),
+        ]
+        before = self.snapshot(
+            self.new_lead | self.handed, ["lifecycle_stage", "user_id"]
+        )
+        for user, model, method, args in calls:
+            response = execute_kw(
+                self, user.id, user.login, model, method, list(args), {}
+            )
+            self.assertIn("error", response, f"{model}.{method}{args}")
+            self.assertIn(
+                response["error"]["data"]["name"],
+                clear,
+                f"{model}.{method}{args}: {response['error']['data']['message']}",
+            )
+        self.assertEqual(
+            self.snapshot(self.new_lead | self.handed, ["lifecycle_stage", "user_id"]),
+            before,
+        )
+        self.assertEqual(content.state, "draft")
+
     # ------------------------------------------------ users without e-mail
 
     def test_users_without_email_complete_every_action(self):
