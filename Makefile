@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TOOLS := tools
 
-.PHONY: help run stop test check-install lint format doctor pot bench compat wheel readme loadtest clean distclean
+.PHONY: help run stop test check-install lint format doctor pot bench compat wheel readme loadtest faults clean distclean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ readme: ## regenerate static/description/index.html from readme/
 
 loadtest: ## multi-worker load test with invariants (LOAD_CLIENTS, LOAD_DURATION, LOAD_WORKERS), side by side with crm
 	@$(TOOLS)/loadtest.sh
+
+faults: ## kill -9 the SLA job and a batch hand-off mid-way, restart PostgreSQL mid-job; checks nothing is lost or done twice
+	@$(TOOLS)/faults.sh
 
 clean: ## stop the server, drop the demo database and leftover test databases
 	@$(TOOLS)/run.sh clean

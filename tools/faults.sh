@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# make faults: the jobs under the faults a deployment meets, scripted.
+#  1. kill -9 of the process running the SLA deadline job in the middle of
+#     its batches (it commits after each, as ir.cron does);
+#  2. kill -9 in the middle of a batch hand-off (one call, all or nothing);
+#  3. PostgreSQL restarted while the SLA job runs.
+# After each: nothing half-written (every failed SLA escalated, with exactly
+# one breach note; no lead handed off without its journey row), nothing done
+# twice, and the next run catches up. (Webhook endpoints that are dead,
+# slow, answer 500 or redirect: tests/test_sla.py, with local servers.)
+source "$(dirname "$0")/lib.sh"
+setup_all
+N="${FAULTS_LEADS:-3000}"
+DB="crm_alignment_faults_$(date +%Y%m%d%H%M%S)_$$"
+OUT="$CACHE_DIR/faults-$DB"
+mkdir -p "$OUT"
+trap 'db_exists "$DB" && dropdb "$DB"; rm -rf "$DATA_DIR/filestore/$DB"' EXIT
+
+shell() {
+    "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" shell --addons-path="$ADDONS_PATH" \
+        --data-dir="$DATA_DIR" -d "$DB" --log-level warn --no-http "$@"
+}
+# In the background, the python process itself must be the job ($! is what
+# kill -9 hits): `exec` replaces the background subshell with it.
+shell_bg() {
+    exec "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" shell --addons-path="$ADDONS_PATH" \
+        --data-dir="$DATA_DIR" -d "$DB" --log-level warn --no-http "$@"
+}
+check() {  # label, SQL returning 0 when it holds
+    local got
+    got="$(psql -d "$DB" -Atc "$2")"
+    if [ "$got" = 0 ]; then echo "  ok   $1"; else echo "  BROKEN $1: $got"; BROKEN=$((BROKEN + 1)); fi
+}
+BROKEN=0
+invariants() {
+    check "every failed SLA escalated" \
+        "select count(*) from crm_lead_sla where state = 'failed' and escalated_date is null"
+    check "exactly one breach note per escalated SLA" \
+        "select count(*) from crm_lead l where (select count(*) from crm_lead_sla s where s.lead_id = l.id and s.escalated_date is not null) != (select count(*) from mail_message m where m.model = 'crm.lead' and m.res_id = l.id and m.body like '%SLA%breached%')"
+    check "no lead handed off without its journey row" \
+        "select count(*) from crm_lead l where l.lifecycle_stage = 'handed_off' and not exists (select 1 from crm_lead_handoff h where h.lead_id = l.id and h.direction = 'to_sales')"
+    check "at most one to-sales journey row per lead" \
+        "select count(*) from (select lead_id from crm_lead_handoff where direction = 'to_sales' group by lead_id having count(*) > 1) s"
+}
+reap() {  # the backend of a killed client ends when PostgreSQL notices
+    for _ in $(seq 1 30); do
+        [ "$(psql -d postgres -Atc "select count(*) from pg_stat_activity where datname = '$DB'")" = 0 ] && return
+        sleep 1
+    done
+    psql -d postgres -Atqc "select pg_terminate_backend(pid) from pg_stat_activity where datname = '$DB'" >/dev/null
+}
+sla_job() {  # runs the deadline job as ir.cron does: a commit after each call
+    ${RUNNER:-shell} >>"$OUT/job.log" 2>&1 <<'PY'
+import time
+Sla = env["crm.lead.sla"]
+while Sla._cron_check_deadlines():
+    env.cr.commit()
+    time.sleep(float(__import__("os").environ.get("FAULTS_PAUSE", "0")))
+env.cr.commit()
+PY
+}
+
+say "Database $DB: $N handed-off leads whose SLAs are overdue, $N sales-ready ones"
+odoo_bin -d "$DB" -i "$MODULE" --without-demo=all --stop-after-init --log-level warn \
+    --max-cron-threads 0 --http-port 0 >"$OUT/install.log" 2>&1 || die "install failed"
+FAULTS_LEADS="$N" shell >"$OUT/seed.log" 2>&1 <<'PY' || { cat "$OUT/seed.log"; die "seeding failed"; }
+import os
+from odoo import Command
+n = int(os.environ["FAULTS_LEADS"])
+env.company.marketing_qualifies_leads = True
+env.company.bant_profile_id = False
+sales = env["res.users"].create({"name": "Fault Sales", "login": "fault_sales",
+    "email": "fault_sales@example.com",
+    "groups_id": [Command.set([env.ref("sales_team.group_sale_salesman").id])]})
+team = env["crm.team"].create({"name": "Fault Team", "member_ids": [Command.set(sales.ids)]})
+always = env["resource.calendar"].create({"name": "Always", "tz": "UTC", "attendance_ids": [
+    Command.create({"name": f"D{d}", "dayofweek": str(d), "hour_from": 0, "hour_to": 24,
+                    "day_period": "morning"}) for d in range(7)]})
+env["crm.sla.policy"].create({"name": "Fault SLA", "followup_hours": 1, "calendar_id": always.id})
+Lead = env["crm.lead"]
+overdue = Lead.create([{"name": f"Overdue {i}", "type": "lead", "team_id": team.id,
+                        "user_id": False, "lifecycle_stage": "sales_ready"} for i in range(n)])
+overdue.handoff_to_sales(user_id=sales.id)
+past = env.cr.now().replace(year=env.cr.now().year - 1)
+overdue.sla_ids._alignment_guarded_write({"deadline": past, "reminder_date": False})
+Lead.create([{"name": f"Ready {i}", "type": "lead", "team_id": team.id,
+              "user_id": False, "lifecycle_stage": "sales_ready"} for i in range(n)])
+env.cr.commit()
+PY
+
+say "1. kill -9 in the middle of the SLA job"
+# batches of 1,000, a pause after each commit: the kill lands between two
+FAULTS_PAUSE=2 RUNNER=shell_bg sla_job & pid=$!
+for _ in $(seq 1 100); do
+    [ "$(psql -d "$DB" -Atc "select count(*) from crm_lead_sla where state = 'failed'")" -gt 0 ] && break
+    sleep 0.2
+done
+kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+reap
+echo "  failed before the kill: $(psql -d "$DB" -Atc "select count(*) from crm_lead_sla where state = 'failed'") of $N"
+invariants
+sla_job
+echo "  after the next run: $(psql -d "$DB" -Atc "select count(*) from crm_lead_sla where state = 'failed'") of $N"
+check "the next run caught up" "select count(*) from crm_lead_sla where state = 'ongoing'"
+invariants
+
+say "2. kill -9 in the middle of a batch hand-off ($N leads in one call)"
+shell_bg >>"$OUT/handoff.log" 2>&1 <<'PY' & pid=$!
+leads = env["crm.lead"].search([("name", "like", "Ready %")])
+leads.handoff_to_sales(user_id=env["res.users"].search([("login", "=", "fault_sales")]).id)
+env.cr.commit()
+print("HANDOFF COMMITTED")
+PY
+sleep "${FAULTS_KILL_AFTER:-1.5}"
+kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+reap
+grep -q "HANDOFF COMMITTED" "$OUT/handoff.log" &&
+    echo "  (the kill came after the commit: raise FAULTS_LEADS or lower FAULTS_KILL_AFTER)"
+echo "  handed off after the kill: $(psql -d "$DB" -Atc "select count(*) from crm_lead where name like 'Ready %' and lifecycle_stage = 'handed_off'") of $N (all or nothing)"
+check "all or nothing" \
+    "select count(*) from (select count(*) filter (where lifecycle_stage = 'handed_off') h, count(*) t from crm_lead where name like 'Ready %') s where h not in (0, t)"
+invariants
+shell >>"$OUT/handoff.log" 2>&1 <<'PY'
+leads = env["crm.lead"].search([("name", "like", "Ready %"), ("lifecycle_stage", "=", "sales_ready")])
+leads.handoff_to_sales(user_id=env["res.users"].search([("login", "=", "fault_sales")]).id)
+env.cr.commit()
+PY
+check "the next run handed them all off, once" \
+    "select count(*) from crm_lead where name like 'Ready %' and lifecycle_stage != 'handed_off'"
+invariants
+
+say "3. PostgreSQL restarted while the SLA job runs"
+psql -d "$DB" -qc "update crm_lead_sla set deadline = now() - interval '1 day' where state = 'ongoing'"
+FAULTS_PAUSE=2 RUNNER=shell_bg sla_job & pid=$!
+sleep 3
+if is_root && command -v pg_ctlcluster >/dev/null; then
+    read -r ver name _ < <(pg_lsclusters -h | sort -k1,1nr | head -n 1)
+    pg_ctlcluster "$ver" "$name" restart
+else
+    echo "  (cannot restart PostgreSQL here: not root on Debian)"
+fi
+wait "$pid" 2>/dev/null || true
+for _ in $(seq 1 30); do pg_reachable && break; sleep 1; done
+invariants
+sla_job
+check "the next run caught up" "select count(*) from crm_lead_sla where state = 'ongoing'"
+invariants
+echo "faults: $BROKEN invariants broken"
+[ "$BROKEN" = 0 ] || die "an invariant broke"
+say "Nothing lost, nothing done twice, the next runs caught up"
