@@ -437,8 +437,20 @@ class CrmMarketingContent(models.Model):
         user = self.env.user
         self.check_access("read")
         # "All approvers" counts the decisions: two approvers deciding at once
-        # are serialised on the content's row.
-        self._alignment_lock()
+        # are serialised on the content's row. An UPDATE, not a SELECT FOR
+        # UPDATE: a decision that does not change the content (the first of
+        # two) must still make the second one's transaction fail and be
+        # retried by Odoo with a fresh snapshot that sees the first review,
+        # or the content would stay in review for ever.
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_marketing_content SET write_date = %s WHERE id = ANY(%s)",
+                fields.Datetime.now(),
+                self.ids,
+            )
+        )
+        self.invalidate_recordset()
         for content in self:
             if content.state != "in_review":
                 raise UserError(

@@ -145,6 +145,46 @@ invariants
 sla_job
 check "the next run caught up" "select count(*) from crm_lead_sla where state = 'ongoing'"
 invariants
+say "4. Two users doing the same thing at the same moment (a 2-worker server)"
+shell >"$OUT/race-seed.log" 2>&1 <<'PY' || { cat "$OUT/race-seed.log"; die "race seeding failed"; }
+import json
+from odoo import Command
+def user(login, group):
+    return env["res.users"].create({"name": login, "login": login, "password": login,
+        "email": f"{login}@example.com", "groups_id": [Command.set([env.ref(group).id])]})
+sales = [user(f"race_sales_{n}", "sales_team.group_sale_salesman") for n in range(2)]
+approvers = [user(f"race_approver_{n}", "sales_team.group_sale_manager") for n in range(2)]
+team = env["crm.team"].create({"name": "Race Team", "member_ids": [Command.set([u.id for u in sales])]})
+env["crm.marketing.content.approval.rule"].create({"team_id": team.id, "mode": "all",
+    "approver_ids": [Command.set([u.id for u in approvers])]})
+leads = env["crm.lead"].create([{"name": f"Race {i}", "type": "lead", "team_id": team.id,
+    "user_id": False, "lifecycle_stage": "sales_ready"} for i in range(10)])
+leads.handoff_to_sales(team_id=team.id)
+contents = env["crm.marketing.content"].create([{"name": f"Race content {i}",
+    "team_ids": [Command.set(team.ids)]} for i in range(5)])
+contents.action_submit()
+env.cr.commit()
+print("RACE" + json.dumps({"sales": [[u.login, u.id] for u in sales],
+    "approvers": [[u.login, u.id] for u in approvers],
+    "leads": leads.ids, "contents": contents.ids}))
+PY
+PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$VENV/bin/python" "$ODOO_ROOT/odoo-bin" --addons-path="$ADDONS_PATH" --data-dir="$DATA_DIR" \
+    -d "$DB" --db-filter "^${DB}\$" --workers 2 --max-cron-threads 0 \
+    --http-interface 127.0.0.1 --http-port "$PORT" --gevent-port $((PORT + 1)) \
+    --log-level warn >"$OUT/race-server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 60); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/web/login" 2>/dev/null && break; sleep 1; done
+python3 "$REPO_DIR/tools/concurrency.py" "http://127.0.0.1:$PORT" "$DB" \
+    "$(grep -o 'RACE.*' "$OUT/race-seed.log" | sed 's/^RACE//')" || BROKEN=$((BROKEN + 1))
+kill "$server"; wait "$server" 2>/dev/null || true
+check "one acceptance per raced lead" \
+    "select count(*) from crm_lead l where l.name like 'Race %' and (select count(*) from crm_lead_handoff h where h.lead_id = l.id and h.accepted_date is not null) != 1"
+check "one acceptance note per raced lead" \
+    "select count(*) from crm_lead l where l.name like 'Race %' and (select count(*) from mail_message m where m.model = 'crm.lead' and m.res_id = l.id and m.body like '%Hand-off accepted%') != 1"
+check "all-approvers content approved by both, not stuck in review" \
+    "select count(*) from crm_marketing_content c where c.name like 'Race content %' and (c.state != 'approved' or (select count(*) from crm_marketing_content_review r where r.content_id = c.id) != 2)"
+invariants
 echo "faults: $BROKEN invariants broken"
 [ "$BROKEN" = 0 ] || die "an invariant broke"
 say "Nothing lost, nothing done twice, the next runs caught up"
