@@ -217,6 +217,15 @@ class CrmTargetAccountList(models.Model):
             )
         self._alignment_lock()
         self._alignment_check_state("agreed")
+        signed = self.filtered(lambda tl: tl[f"{side}_agreed_user_id"])
+        if signed:
+            raise UserError(
+                self.env._(
+                    "%(lists)s was already signed off for this side by %(user)s.",
+                    lists=", ".join(signed.mapped("name")),
+                    user=", ".join(signed.mapped(f"{side}_agreed_user_id.name")),
+                )
+            )
         other = "marketing" if side == "sales" else "sales"
         signed_other = self.filtered(lambda tl: tl[f"{other}_agreed_user_id"] == user)
         if signed_other:

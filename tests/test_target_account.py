@@ -288,6 +288,11 @@ class TestTargetListAgreement(TargetAccountCase):
         self.assertEqual(target_list.state, "proposed", "one side is not agreement")
         self.assertEqual(target_list.sales_agreed_user_id, self.sales_manager)
         self.assertTrue(target_list.sales_agreed_date)
+        # a second sales manager does not sign over the first
+        other_manager = self.sales_manager.copy({"login": "align_other_sales_mgr"})
+        with self.assertRaisesRegex(UserError, "already signed off for this side"):
+            target_list.with_user(other_manager).action_agree_sales()
+        self.assertEqual(target_list.sales_agreed_user_id, self.sales_manager)
         target_list.with_user(self.marketing_manager).action_agree_marketing()
         self.assertEqual(target_list.state, "agreed")
         self.assertEqual(target_list.marketing_agreed_user_id, self.marketing_manager)

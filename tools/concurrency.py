@@ -56,6 +56,18 @@ def race(url, db, calls):
     return outcomes
 
 
+def report(what, record_id, outcomes, clear):
+    """One winner, the other refused with a clear error: 0, else 1."""
+    wins = [outcome for outcome in outcomes if outcome[0]]
+    losers = [outcome for outcome in outcomes if not outcome[0]]
+    ok = len(wins) == 1 and all(loser[1] in clear for loser in losers)
+    print(
+        f"  {'ok  ' if ok else 'BAD '} {what} {record_id}: {len(wins)} won, "
+        f"refused: {[(loser[1], loser[2][:50]) for loser in losers]}"
+    )
+    return 0 if ok else 1
+
+
 def main(url, db, seed):
     seed = json.loads(seed)
     first, second = seed["sales"]
@@ -110,6 +122,53 @@ def main(url, db, seed):
             f"  {'ok  ' if ok else 'BAD '} both approvers of content {content_id} "
             f"at once: {[outcome[2] for outcome in outcomes if not outcome[0]]}"
         )
+    marketers = seed["marketers"]
+    for lead_id in seed["ready"]:
+        outcomes = race(
+            url,
+            db,
+            [
+                (marketers[0], "crm.lead", "handoff_to_sales", [[lead_id]]),
+                (marketers[1], "crm.lead", "handoff_to_sales", [[lead_id]]),
+            ],
+        )
+        bad += report("hand-off", lead_id, outcomes, clear)
+    manager = seed["manager"]
+    for lead_id in seed["accepted"]:
+        outcomes = race(
+            url,
+            db,
+            [
+                (first, "crm.lead", "recycle_to_nurture", [[lead_id], seed["reason"]]),
+                (
+                    manager,
+                    "crm.lead",
+                    "recycle_to_nurture",
+                    [[lead_id], seed["reason"]],
+                ),
+            ],
+        )
+        bad += report("recycle", lead_id, outcomes, clear)
+    for list_id in seed["lists"]:
+        outcomes = race(
+            url,
+            db,
+            [
+                (
+                    approvers[0],
+                    "crm.target.account.list",
+                    "action_agree_sales",
+                    [[list_id]],
+                ),
+                (
+                    approvers[1],
+                    "crm.target.account.list",
+                    "action_agree_sales",
+                    [[list_id]],
+                ),
+            ],
+        )
+        bad += report("sales sign-off", list_id, outcomes, clear)
     print(f"races: {bad} ended badly")
     return 1 if bad else 0
 

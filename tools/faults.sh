@@ -163,10 +163,24 @@ leads.handoff_to_sales(team_id=team.id)
 contents = env["crm.marketing.content"].create([{"name": f"Race content {i}",
     "team_ids": [Command.set(team.ids)]} for i in range(5)])
 contents.action_submit()
+marketers = [user(f"race_marketer_{n}", "crm_alignment.group_marketing_user") for n in range(2)]
+manager = user("race_manager", "sales_team.group_sale_manager")
+ready = env["crm.lead"].create([{"name": f"Race ready {i}", "type": "lead", "team_id": team.id,
+    "user_id": False, "lifecycle_stage": "sales_ready"} for i in range(5)])
+accepted = env["crm.lead"].create([{"name": f"Race accepted {i}", "type": "lead",
+    "team_id": team.id, "user_id": False, "lifecycle_stage": "sales_ready"} for i in range(5)])
+accepted.handoff_to_sales(user_id=sales[0].id)
+company = env["res.partner"].create({"name": "Race Co", "is_company": True})
+lists = env["crm.target.account.list"].create([{"name": f"Race list {i}",
+    "account_ids": [Command.create({"partner_id": company.id})]} for i in range(5)])
 env.cr.commit()
 print("RACE" + json.dumps({"sales": [[u.login, u.id] for u in sales],
     "approvers": [[u.login, u.id] for u in approvers],
-    "leads": leads.ids, "contents": contents.ids}))
+    "marketers": [[u.login, u.id] for u in marketers],
+    "manager": [manager.login, manager.id],
+    "reason": env.ref("crm_alignment.crm_recycle_reason_timing").id,
+    "leads": leads.ids, "contents": contents.ids, "ready": ready.ids,
+    "accepted": accepted.ids, "lists": lists.ids}))
 PY
 PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" --addons-path="$ADDONS_PATH" --data-dir="$DATA_DIR" \
@@ -179,9 +193,15 @@ python3 "$REPO_DIR/tools/concurrency.py" "http://127.0.0.1:$PORT" "$DB" \
     "$(grep -o 'RACE.*' "$OUT/race-seed.log" | sed 's/^RACE//')" || BROKEN=$((BROKEN + 1))
 kill "$server"; wait "$server" 2>/dev/null || true
 check "one acceptance per raced lead" \
-    "select count(*) from crm_lead l where l.name like 'Race %' and (select count(*) from crm_lead_handoff h where h.lead_id = l.id and h.accepted_date is not null) != 1"
+    "select count(*) from crm_lead l where l.name ~ '^Race [0-9]+$' and (select count(*) from crm_lead_handoff h where h.lead_id = l.id and h.accepted_date is not null) != 1"
 check "one acceptance note per raced lead" \
-    "select count(*) from crm_lead l where l.name like 'Race %' and (select count(*) from mail_message m where m.model = 'crm.lead' and m.res_id = l.id and m.body like '%Hand-off accepted%') != 1"
+    "select count(*) from crm_lead l where l.name ~ '^Race [0-9]+$' and (select count(*) from mail_message m where m.model = 'crm.lead' and m.res_id = l.id and m.body like '%Hand-off accepted%') != 1"
+check "one to-sales journey row per raced hand-off" \
+    "select count(*) from crm_lead l where l.name like 'Race ready %' and (select count(*) from crm_lead_handoff h where h.lead_id = l.id and h.direction = 'to_sales') != 1"
+check "one to-marketing journey row per raced recycle" \
+    "select count(*) from crm_lead l where l.name like 'Race accepted %' and (select count(*) from crm_lead_handoff h where h.lead_id = l.id and h.direction = 'to_marketing') != 1"
+check "one sales sign-off per raced list" \
+    "select count(*) from crm_target_account_list where name like 'Race list %' and sales_agreed_user_id is null"
 check "all-approvers content approved by both, not stuck in review" \
     "select count(*) from crm_marketing_content c where c.name like 'Race content %' and (c.state != 'approved' or (select count(*) from crm_marketing_content_review r where r.content_id = c.id) != 2)"
 invariants
