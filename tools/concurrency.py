@@ -88,14 +88,7 @@ def main(url, db, seed):
                 (second, "crm.lead", "action_accept", [[lead_id]]),
             ],
         )
-        wins = [outcome for outcome in outcomes if outcome[0]]
-        losers = [outcome for outcome in outcomes if not outcome[0]]
-        ok = len(wins) == 1 and all(loser[1] in clear for loser in losers)
-        bad += not ok
-        print(
-            f"  {'ok  ' if ok else 'BAD '} accept lead {lead_id}: "
-            f"{len(wins)} won, refused: {[loser[2][:60] for loser in losers]}"
-        )
+        bad += report("accept", lead_id, outcomes, clear)
     approvers = seed["approvers"]
     for content_id in seed["contents"]:
         outcomes = race(
