@@ -3,14 +3,14 @@
     "summary": "One shared pipeline for marketing and sales: lead lifecycle, "
     "explicit hand-offs, BANT qualification, SLAs, shared content, "
     "target accounts",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-alignment/crm_alignment",
     "author": "crm_alignment contributors",
     "maintainers": ["crm-alignment"],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["crm", "mail", "resource", "utm"],
+    "depends": ["crm", "digest", "mail", "resource", "utm"],
     "external_dependencies": {"python": ["publicsuffixlist"]},
     "data": [
         "security/crm_alignment_security.xml",
@@ -24,6 +24,7 @@
         "data/crm_marketing_content_data.xml",
         "data/crm_buying_role_data.xml",
         "data/crm_free_mail_domain_data.xml",
+        "data/digest_data.xml",
         "wizards/crm_lead_handoff_wizard_views.xml",
         "wizards/crm_lead_recycle_views.xml",
         "wizards/crm_target_account_add_views.xml",
@@ -40,6 +41,11 @@
         "views/crm_target_account_views.xml",
         "views/crm_lead_target_account_views.xml",
         "views/res_config_settings_views.xml",
+        "views/utm_campaign_views.xml",
+        "views/crm_alignment_goal_views.xml",
+        "views/crm_alignment_report_views.xml",
+        "views/crm_alignment_dashboard_views.xml",
+        "report/crm_alignment_weekly_review_templates.xml",
         "views/menus.xml",
     ],
     "demo": [

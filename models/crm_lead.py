@@ -52,6 +52,14 @@ LEAD_GUARDED_FIELDS = (
     "target_account_id",
     "target_tier",
     "email_company_domain",
+    "sales_ready_date",
+    "first_handoff_date",
+    "accepted_date",
+    "hours_to_sales_ready",
+    "hours_to_handoff",
+    "hours_to_accept",
+    "hours_to_opportunity",
+    "hours_to_won",
     *(
         f"bant_{criterion}_{suffix}"
         for criterion in ("budget", "authority", "need", "timeframe")
@@ -292,6 +300,7 @@ class CrmLead(models.Model):
         leads = super().create(vals_list)
         leads._target_account_after_create()
         leads._bant_after_create(vals_list)
+        leads._funnel_after_create()
         return leads
 
     def write(self, vals):
@@ -305,6 +314,7 @@ class CrmLead(models.Model):
         self._target_account_after_write(vals)
         self._bant_after_write(vals)
         self._sla_after_write(vals, sla_paused_before)
+        self._funnel_after_write(vals)
         return result
 
     @api.model

@@ -462,6 +462,7 @@ class CrmLead(models.Model):
         moved = [
             lead_id for lead_id, (_old, new) in moves.items() if new == "sales_ready"
         ]
+        self.browse(moved)._funnel_stamp("sales_ready")
         summary = {}
         for _lead_id, profile_id, old, new in rows:
             changed, up, down = summary.get(profile_id, (0, 0, 0))

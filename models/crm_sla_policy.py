@@ -96,16 +96,6 @@ class CrmSlaPolicy(models.Model):
         help="Posted once per breach, after the breach is saved (JSON, short "
         "timeout). A failure is logged on the SLA and changes nothing else.",
     )
-    # Marketing side
-    marketing_target_count = fields.Integer(
-        string="Sales-Ready Leads Target",
-        help="Sales-ready leads marketing hands off to each team per period.",
-    )
-    marketing_period = fields.Selection(
-        selection=[("week", "Week"), ("month", "Month"), ("quarter", "Quarter")],
-        default="month",
-        required=True,
-    )
     # Governance
     owner_ids = fields.Many2many(
         comodel_name="res.users",
@@ -125,7 +115,7 @@ class CrmSlaPolicy(models.Model):
     # CONSTRAINS
     # ------------------------------------------------------------
 
-    @api.constrains("followup_hours", "reminder_percent", "marketing_target_count")
+    @api.constrains("followup_hours", "reminder_percent")
     def _check_numbers(self):
         for policy in self:
             if policy.followup_hours <= 0:
@@ -139,10 +129,6 @@ class CrmSlaPolicy(models.Model):
             if not 0 <= policy.reminder_percent <= 100:
                 raise ValidationError(
                     self.env._("The reminder must be between 0 and 100 percent.")
-                )
-            if policy.marketing_target_count < 0:
-                raise ValidationError(
-                    self.env._("The sales-ready leads target cannot be negative.")
                 )
 
     @api.constrains("calendar_id")

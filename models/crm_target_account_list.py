@@ -16,17 +16,6 @@ LIST_TRANSITIONS = {
     "closed": LIVE_STATES,
     "proposed": ("agreed", "active", "closed"),
 }
-SIGN_OFF_FIELDS = (
-    "state",
-    "sales_agreed_user_id",
-    "sales_agreed_date",
-    "marketing_agreed_user_id",
-    "marketing_agreed_date",
-)
-SIGN_OFF_GROUPS = {
-    "sales": "sales_team.group_sale_manager",
-    "marketing": "crm_alignment.group_marketing_manager",
-}
 
 
 class CrmTargetAccountList(models.Model):
@@ -35,11 +24,9 @@ class CrmTargetAccountList(models.Model):
 
     _name = "crm.target.account.list"
     _description = "Target Account List"
-    _inherit = ["mail.thread", "mail.activity.mixin", "crm.alignment.guard.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "crm.alignment.signoff.mixin"]
     _order = "date_start desc, id desc"
     # sign-offs and states change only through the list's actions
-    _guarded_fields = SIGN_OFF_FIELDS
-    _guarded_state_field = "state"
     _guarded_transitions = LIST_TRANSITIONS
 
     name = fields.Char(required=True, tracking=True)
@@ -87,18 +74,6 @@ class CrmTargetAccountList(models.Model):
         help="Proposed: marketing's draft. Agreed: a sales manager and a "
         "marketing manager signed off; its leads are target-account leads. "
         "Active: being worked. Closed: over; its leads are no longer flagged.",
-    )
-    sales_agreed_user_id = fields.Many2one(
-        comodel_name="res.users", string="Sales Sign-off", readonly=True, copy=False
-    )
-    sales_agreed_date = fields.Datetime(
-        string="Sales Signed On", readonly=True, copy=False
-    )
-    marketing_agreed_user_id = fields.Many2one(
-        comodel_name="res.users", string="Marketing Sign-off", readonly=True, copy=False
-    )
-    marketing_agreed_date = fields.Datetime(
-        string="Marketing Signed On", readonly=True, copy=False
     )
     description = fields.Html(string="Why These Accounts")
     account_ids = fields.One2many(
@@ -197,70 +172,18 @@ class CrmTargetAccountList(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
-    def action_agree_sales(self):
-        return self._agree("sales")
-
-    def action_agree_marketing(self):
-        return self._agree("marketing")
-
-    def _agree(self, side, user=None):
-        """Sign off for one side; the second sign-off agrees the list. One
-        person never signs both sides of the same list."""
-        user = self.env["res.users"].browse(user) if isinstance(user, int) else user
-        user = user or self.env.user
-        if not user.has_group(SIGN_OFF_GROUPS[side]):
-            raise AccessError(
-                self.env._(
-                    "Only a sales manager signs off for sales, and only a "
-                    "marketing manager for marketing."
-                )
-            )
-        self._alignment_lock()
-        self._alignment_check_state("agreed")
-        signed = self.filtered(lambda tl: tl[f"{side}_agreed_user_id"])
-        if signed:
+    def _signoff_check_complete(self):
+        empty = self.filtered(lambda tl: not tl.account_ids)
+        if empty:
             raise UserError(
                 self.env._(
-                    "%(lists)s was already signed off for this side by %(user)s.",
-                    lists=", ".join(signed.mapped("name")),
-                    user=", ".join(signed.mapped(f"{side}_agreed_user_id.name")),
+                    "Add companies to %(name)s before signing it off.",
+                    name=", ".join(empty.mapped("name")),
                 )
             )
-        other = "marketing" if side == "sales" else "sales"
-        signed_other = self.filtered(lambda tl: tl[f"{other}_agreed_user_id"] == user)
-        if signed_other:
-            raise UserError(
-                self.env._(
-                    "%(user)s already signed %(lists)s for the other side: the "
-                    "two sign-offs come from two people.",
-                    user=user.name,
-                    lists=", ".join(signed_other.mapped("name")),
-                )
-            )
-        self.check_access("write")
-        now = fields.Datetime.now()
-        for target_list in self:
-            if not target_list.account_ids:
-                raise UserError(
-                    self.env._(
-                        "Add companies to %(name)s before signing it off.",
-                        name=target_list.name,
-                    )
-                )
-            vals = {f"{side}_agreed_user_id": user.id, f"{side}_agreed_date": now}
-            if target_list[f"{other}_agreed_user_id"]:
-                vals["state"] = "agreed"
-            target_list._write_state(vals)
-            target_list._message_log(
-                body=self.env._(
-                    "Signed off for %(side)s by %(user)s.",
-                    side=self.env._("Sales")
-                    if side == "sales"
-                    else self.env._("Marketing"),
-                    user=user.name,
-                ),
-            )
-        return True
+
+    def _signoff_write(self, vals):
+        self._write_state(vals)
 
     def _alignment_check_role(self, target):
         if not self.env.su and not self.env["crm.lead"]._alignment_is_manager():
@@ -285,15 +208,7 @@ class CrmTargetAccountList(models.Model):
 
     def action_reset_to_proposed(self):
         """Renegotiate: back to proposed, both sign-offs cleared."""
-        self._transition(
-            "proposed",
-            {
-                "sales_agreed_user_id": False,
-                "sales_agreed_date": False,
-                "marketing_agreed_user_id": False,
-                "marketing_agreed_date": False,
-            },
-        )
+        self._transition("proposed", self._signoff_clear_vals())
         return True
 
     def action_view_accounts(self):

@@ -1,0 +1,586 @@
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import date_utils
+
+from .crm_alignment_scoreboard import SOURCED_SHARE_BANDS
+
+PERIODS = [
+    ("this_month", "This Month"),
+    ("last_month", "Last Month"),
+    ("this_quarter", "This Quarter"),
+    ("last_quarter", "Last Quarter"),
+    ("this_year", "This Year"),
+    ("last_12_months", "Last 12 Months"),
+    ("custom", "Custom"),
+]
+FUNNEL_FIGURES = (
+    "created",
+    "sales_ready",
+    "handed_off",
+    "accepted",
+    "opportunity",
+    "won",
+)
+SPEED_FIGURES = ("within_1h", "1_24h", "over_24h", "never")
+# crm's own meaning of won and of the open pipeline
+WON = [("active", "=", True), ("probability", "=", 100)]
+OPEN_PIPELINE = [
+    ("type", "=", "opportunity"),
+    ("active", "=", True),
+    ("probability", "<", 100),
+]
+
+
+def _period_bounds(period, today):
+    if period == "last_month":
+        start = date_utils.start_of(today, "month") - relativedelta(months=1)
+        return start, date_utils.end_of(start, "month")
+    if period == "this_quarter":
+        return date_utils.start_of(today, "quarter"), date_utils.end_of(
+            today, "quarter"
+        )
+    if period == "last_quarter":
+        start = date_utils.start_of(today, "quarter") - relativedelta(months=3)
+        return start, date_utils.end_of(start, "quarter")
+    if period == "this_year":
+        return date_utils.start_of(today, "year"), date_utils.end_of(today, "year")
+    if period == "last_12_months":
+        return today - relativedelta(years=1, days=-1), today
+    return date_utils.start_of(today, "month"), date_utils.end_of(today, "month")
+
+
+class CrmAlignmentDashboard(models.TransientModel):
+    """The one screen both teams open: goals against actuals, the funnel,
+    marketing's share, speed to lead, breaches, recycles, content and target
+    accounts, for a period and a team. Every figure is computed as the user
+    (record rules apply) and opens the records behind it."""
+
+    _name = "crm.alignment.dashboard"
+    _description = "Alignment Dashboard"
+
+    period = fields.Selection(selection=PERIODS, default="this_quarter", required=True)
+    date_from = fields.Date(
+        string="From", compute="_compute_dates", store=True, readonly=False
+    )
+    date_to = fields.Date(
+        string="To", compute="_compute_dates", store=True, readonly=False
+    )
+    team_id = fields.Many2one(
+        comodel_name="crm.team",
+        string="Sales Team",
+        help="Empty: every team you can see.",
+    )
+    currency_id = fields.Many2one(
+        comodel_name="res.currency", default=lambda self: self.env.company.currency_id
+    )
+    # funnel
+    created_count = fields.Integer(string="Created", compute="_compute_figures")
+    sales_ready_count = fields.Integer(string="Sales-Ready", compute="_compute_figures")
+    handed_off_count = fields.Integer(string="Handed Off", compute="_compute_figures")
+    accepted_count = fields.Integer(string="Accepted", compute="_compute_figures")
+    opportunity_count = fields.Integer(string="Opportunity", compute="_compute_figures")
+    won_count = fields.Integer(string="Won", compute="_compute_figures")
+    recycled_count = fields.Integer(string="Recycled", compute="_compute_figures")
+    lost_count = fields.Integer(string="Lost", compute="_compute_figures")
+    never_followed_up_count = fields.Integer(
+        string="Never Followed Up", compute="_compute_figures"
+    )
+    funnel_html = fields.Html(string="Funnel", compute="_compute_figures")
+    # marketing-sourced share
+    pipeline_revenue = fields.Monetary(
+        string="Open Pipeline", compute="_compute_figures"
+    )
+    sourced_pipeline_revenue = fields.Monetary(
+        string="Marketing-Sourced Pipeline", compute="_compute_figures"
+    )
+    pipeline_share = fields.Float(
+        string="Share of Pipeline (%)", compute="_compute_figures"
+    )
+    weighted_share = fields.Float(
+        string="Share of Weighted Pipeline (%)", compute="_compute_figures"
+    )
+    won_revenue = fields.Monetary(string="Won Revenue", compute="_compute_figures")
+    sourced_won_revenue = fields.Monetary(
+        string="Marketing-Sourced Won", compute="_compute_figures"
+    )
+    won_share = fields.Float(string="Share of Won (%)", compute="_compute_figures")
+    share_band = fields.Selection(
+        selection=[
+            ("below", "Below laggards (13%)"),
+            ("laggard", "Laggard (13%)"),
+            ("average", "Average (22%)"),
+            ("best_in_class", "Best-in-class (40%)"),
+        ],
+        string="Benchmark",
+        compute="_compute_figures",
+        help="Share of the pipeline from marketing: laggards 13%, average 22%, "
+        "best-in-class 40%.",
+    )
+    # speed to lead
+    speed_within_1h = fields.Integer(string="Within 1 Hour", compute="_compute_figures")
+    speed_1_24h = fields.Integer(string="1 to 24 Hours", compute="_compute_figures")
+    speed_over_24h = fields.Integer(string="Over 24 Hours", compute="_compute_figures")
+    speed_never = fields.Integer(string="Never", compute="_compute_figures")
+    speed_p50 = fields.Float(
+        string="Median (working hours)", compute="_compute_figures"
+    )
+    speed_p90 = fields.Float(
+        string="90th Percentile (working hours)", compute="_compute_figures"
+    )
+    within_sla_rate = fields.Float(
+        string="Followed Up Within SLA (%)", compute="_compute_figures"
+    )
+    speed_html = fields.Html(string="Speed by Salesperson", compute="_compute_figures")
+    speed_team_html = fields.Html(string="Speed by Team", compute="_compute_figures")
+    campaigns_html = fields.Html(
+        string="Campaigns: Cost and Return", compute="_compute_figures"
+    )
+    # the rest of the shared record
+    breach_count = fields.Integer(string="SLA Breaches", compute="_compute_figures")
+    recycle_count = fields.Integer(string="Recycles", compute="_compute_figures")
+    recycle_html = fields.Html(string="Recycles by Reason", compute="_compute_figures")
+    content_share_count = fields.Integer(
+        string="Content Shared", compute="_compute_figures"
+    )
+    target_pipeline_revenue = fields.Monetary(
+        string="Target-Account Pipeline", compute="_compute_figures"
+    )
+    sources_html = fields.Html(string="Sources That Pay", compute="_compute_figures")
+    goal_line_ids = fields.Many2many(
+        comodel_name="crm.alignment.goal.line",
+        string="Goals",
+        compute="_compute_figures",
+    )
+
+    @api.depends("period")
+    def _compute_dates(self):
+        today = fields.Date.context_today(self)
+        for board in self:
+            if board.period != "custom" or not board.date_from:
+                board.date_from, board.date_to = _period_bounds(board.period, today)
+
+    # ------------------------------------------------------------
+    # FIGURES
+    # ------------------------------------------------------------
+
+    def _scope(self):
+        self.ensure_one()
+        if not (self.date_from and self.date_to):
+            return None
+        return {
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "team_ids": self.team_id.ids if self.team_id else None,
+            "company_ids": self.env.companies.ids,
+        }
+
+    @api.depends("date_from", "date_to", "team_id")
+    def _compute_figures(self):
+        Scoreboard = self.env["crm.alignment.scoreboard"]
+        for board in self:
+            scope = board._scope()
+            if not scope:
+                board._reset_figures()
+                continue
+            funnel = Scoreboard._funnel(scope)
+            counts = {step["step"]: step["count"] for step in funnel["steps"]}
+            share = Scoreboard._sourced_share(scope)
+            speed = Scoreboard._speed_to_lead(scope)
+            board.update(
+                {f"{step}_count": counts[step] for step in FUNNEL_FIGURES}
+                | {
+                    "recycled_count": funnel["recycled"],
+                    "lost_count": funnel["lost"],
+                    "never_followed_up_count": funnel["never_followed_up"],
+                    "funnel_html": board._funnel_table(funnel),
+                    "pipeline_revenue": share["pipeline"],
+                    "sourced_pipeline_revenue": share["sourced_pipeline"],
+                    "pipeline_share": share["pipeline_share"],
+                    "weighted_share": share["weighted_share"],
+                    "won_revenue": share["won_revenue"],
+                    "sourced_won_revenue": share["sourced_won_revenue"],
+                    "won_share": share["won_share"],
+                    "share_band": _band(share["pipeline_share"]),
+                    "speed_within_1h": speed["within_1h"],
+                    "speed_1_24h": speed["1_24h"],
+                    "speed_over_24h": speed["over_24h"],
+                    "speed_never": speed["never"],
+                    "speed_p50": speed["p50"],
+                    "speed_p90": speed["p90"],
+                    "within_sla_rate": speed["within_sla"],
+                    "speed_html": board._speed_table(scope),
+                    "speed_team_html": board._speed_table(scope, "T.team_id"),
+                    "campaigns_html": board._campaigns_table(scope),
+                    "breach_count": self.env["crm.lead.sla"].search_count(
+                        board._drill_domain("breaches")
+                    ),
+                    "recycle_count": self.env["crm.lead.handoff"].search_count(
+                        board._drill_domain("recycles")
+                    ),
+                    "recycle_html": board._recycle_table(),
+                    "content_share_count": self.env[
+                        "crm.marketing.content.share"
+                    ].search_count(board._drill_domain("content")),
+                    "target_pipeline_revenue": board._target_pipeline(),
+                    "sources_html": board._sources_table(scope),
+                    "goal_line_ids": board._goal_lines(),
+                }
+            )
+
+    def _reset_figures(self):
+        for name, field in self._fields.items():
+            if field.compute == "_compute_figures":
+                self[name] = False
+
+    def _goal_lines(self):
+        domain = [
+            ("goal_id.date_start", "<=", self.date_to),
+            ("goal_id.date_end", ">=", self.date_from),
+            ("goal_id.company_id", "in", self.env.companies.ids),
+        ]
+        if self.team_id:
+            domain.append(("goal_id.team_id", "in", [self.team_id.id, False]))
+        return self.env["crm.alignment.goal.line"].search(domain)
+
+    def _target_pipeline(self):
+        rows = self.env["crm.lead"]._read_group(
+            self._drill_domain("target_pipeline"), [], ["expected_revenue:sum"]
+        )
+        return rows[0][0] or 0.0
+
+    def _html_table(self, headers, rows):
+        head = Markup("").join(Markup("<th>%s</th>") % header for header in headers)
+        body = Markup("").join(
+            Markup("<tr>%s</tr>")
+            % Markup("").join(Markup("<td>%s</td>") % escape(cell) for cell in row)
+            for row in rows
+        )
+        if not rows:
+            body = Markup('<tr><td colspan="%s">%s</td></tr>') % (
+                len(headers),
+                self.env._("Nothing in this period."),
+            )
+        return Markup(
+            '<table class="table table-sm o_alignment_table"><thead><tr>%s</tr>'
+            "</thead><tbody>%s</tbody></table>"
+        ) % (head, body)
+
+    def _funnel_table(self, funnel):
+        labels = {
+            step: self._fields[f"{step}_count"].get_description(self.env)["string"]
+            for step in FUNNEL_FIGURES
+        }
+        rows = [
+            (
+                labels[step["step"]],
+                step["count"],
+                f"{step['conversion']:.1f} %" if index else "",
+                f"{step['median_hours']:.1f}" if index else "",
+            )
+            for index, step in enumerate(funnel["steps"])
+        ]
+        return self._html_table(
+            [
+                self.env._("Step"),
+                self.env._("Leads"),
+                self.env._("From previous step"),
+                self.env._("Median working hours from previous step"),
+            ],
+            rows,
+        )
+
+    def _speed_table(self, scope, group_by="T.user_id"):
+        model, header, nobody = (
+            ("res.users", self.env._("Salesperson"), self.env._("No salesperson"))
+            if group_by == "T.user_id"
+            else ("crm.team", self.env._("Sales Team"), self.env._("No team"))
+        )
+        rows = []
+        for key, figures in self.env["crm.alignment.scoreboard"]._speed_to_lead(
+            scope, group_by=group_by
+        ):
+            rows.append(
+                (
+                    self.env[model].browse(key).display_name if key else nobody,
+                    figures["handoffs"],
+                    figures["within_1h"],
+                    figures["1_24h"],
+                    figures["over_24h"],
+                    figures["never"],
+                    figures["p50"],
+                    figures["p90"],
+                )
+            )
+        rows.sort(key=lambda row: (-row[1], row[0]))
+        return self._html_table(
+            [
+                header,
+                self.env._("Hand-offs"),
+                self.env._("≤ 1 h"),
+                self.env._("1–24 h"),
+                self.env._("> 24 h"),
+                self.env._("Never"),
+                self.env._("Median"),
+                self.env._("P90"),
+            ],
+            rows,
+        )
+
+    def _recycle_table(self):
+        groups = self.env["crm.lead.handoff"]._read_group(
+            self._drill_domain("recycles"), ["reason_id"], ["__count"]
+        )
+        rows = sorted(
+            (
+                (reason.display_name or self.env._("No reason"), count)
+                for reason, count in groups
+            ),
+            key=lambda row: -row[1],
+        )
+        return self._html_table([self.env._("Reason"), self.env._("Recycles")], rows)
+
+    def _sources_table(self, scope, limit=8):
+        report = self.env["crm.alignment.pipeline.report"]
+        cohort = report._read_group(
+            self.env["crm.alignment.scoreboard"]._cohort_domain(scope),
+            ["source_id"],
+            [
+                "sales_ready_count:sum",
+                "sourced_pipeline_revenue:sum",
+                "acceptance_rate:avg",
+                "recycle_rate:avg",
+            ],
+        )
+        won = dict(
+            report._read_group(
+                self.env["crm.alignment.scoreboard"]._won_domain(scope),
+                ["source_id"],
+                ["won_revenue:sum"],
+            )
+        )
+        rows = [
+            (
+                source.display_name or self.env._("No source"),
+                won.get(source, 0.0),
+                pipeline,
+                ready,
+                f"{acceptance or 0.0:.1f} %",
+                f"{recycle or 0.0:.1f} %",
+            )
+            for source, ready, pipeline, acceptance, recycle in cohort
+        ]
+        rows.sort(key=lambda row: (-row[1], -row[2], -row[3]))
+        return self._html_table(
+            [
+                self.env._("Source"),
+                self.env._("Won revenue"),
+                self.env._("Marketing-sourced pipeline"),
+                self.env._("Sales-ready leads"),
+                self.env._("Accepted"),
+                self.env._("Recycled"),
+            ],
+            rows[:limit],
+        )
+
+    def _campaigns_table(self, scope, limit=8):
+        """Campaigns by won revenue; with a budget, the cost per sales-ready
+        lead and the return on spend ((won revenue - budget) / budget)."""
+        report = self.env["crm.alignment.pipeline.report"]
+        Scoreboard = self.env["crm.alignment.scoreboard"]
+        ready = dict(
+            report._read_group(
+                Scoreboard._cohort_domain(scope) + [("campaign_id", "!=", False)],
+                ["campaign_id"],
+                ["sales_ready_count:sum"],
+            )
+        )
+        won = dict(
+            report._read_group(
+                Scoreboard._won_domain(scope) + [("campaign_id", "!=", False)],
+                ["campaign_id"],
+                ["won_revenue:sum"],
+            )
+        )
+        rows = []
+        for campaign in ready.keys() | won.keys():
+            budget = campaign.alignment_budget
+            count, revenue = ready.get(campaign, 0), won.get(campaign, 0.0)
+            rows.append(
+                (
+                    campaign.display_name,
+                    revenue,
+                    count,
+                    budget or "",
+                    round(budget / count, 2) if budget and count else "",
+                    f"{100.0 * (revenue - budget) / budget:.0f} %" if budget else "",
+                )
+            )
+        rows.sort(key=lambda row: (-row[1], -row[2]))
+        return self._html_table(
+            [
+                self.env._("Campaign"),
+                self.env._("Won revenue"),
+                self.env._("Sales-ready leads"),
+                self.env._("Budget"),
+                self.env._("Cost per sales-ready lead"),
+                self.env._("Return on spend"),
+            ],
+            rows[:limit],
+        )
+
+    # ------------------------------------------------------------
+    # DRILL-DOWN
+    # ------------------------------------------------------------
+
+    def _drill_domain(self, figure):
+        """The records behind a figure, as a domain of the model the figure
+        opens (see ``_drill_model``)."""
+        scope = self._scope()
+        Scoreboard = self.env["crm.alignment.scoreboard"]
+        start, end = Scoreboard._scope_bounds(scope)
+        team = [("team_id", "in", scope["team_ids"])] if self.team_id else []
+        company = [("company_id", "in", scope["company_ids"])]
+        cohort = Scoreboard._cohort_domain(scope)
+        steps = {
+            "created": [],
+            "sales_ready": [("sales_ready_date", "!=", False)],
+            "handed_off": [("first_handoff_date", "!=", False)],
+            "accepted": [("accepted_date", "!=", False)],
+            "opportunity": [
+                "|",
+                ("type", "=", "opportunity"),
+                ("date_conversion", "!=", False),
+            ],
+            "won": WON,
+            "recycled": [("recycle_count", ">", 0)],
+            "lost": [("active", "=", False), ("probability", "=", 0)],
+            "never_followed_up": [
+                ("sla_id.state", "=", "failed"),
+                ("sla_id.reached_date", "=", False),
+            ],
+        }
+        if figure in steps:
+            return cohort + steps[figure]
+        open_pipeline = OPEN_PIPELINE
+        if figure == "pipeline":
+            return cohort + open_pipeline
+        if figure == "sourced_pipeline":
+            return cohort + open_pipeline + [("sourced_by", "=", "marketing")]
+        if figure in ("won_revenue", "sourced_won"):
+            domain = [*WON, *Scoreboard._scope_domain(scope, "date_closed")]
+            if figure == "sourced_won":
+                domain.append(("sourced_by", "=", "marketing"))
+            return domain
+        if figure == "target_pipeline":
+            return team + company + open_pipeline + [("target_account_id", "!=", False)]
+        if figure in SPEED_FIGURES:
+            buckets = {
+                "within_1h": [
+                    ("reached_date", "!=", False),
+                    ("response_hours", "<=", 1),
+                ],
+                "1_24h": [
+                    ("reached_date", "!=", False),
+                    ("response_hours", ">", 1),
+                    ("response_hours", "<=", 24),
+                ],
+                "over_24h": [
+                    ("reached_date", "!=", False),
+                    ("response_hours", ">", 24),
+                ],
+                "never": [("reached_date", "=", False), ("state", "=", "failed")],
+            }
+            return [
+                (
+                    "sla_ids",
+                    "any",
+                    Scoreboard._speed_domain(scope)[:2] + team + buckets[figure],
+                ),
+                *company,
+            ]
+        if figure == "breaches":
+            return [
+                ("state", "=", "failed"),
+                ("deadline", ">=", start),
+                ("deadline", "<=", end),
+                *team,
+                *company,
+            ]
+        if figure == "recycles":
+            return [
+                ("direction", "=", "to_marketing"),
+                ("date", ">=", start),
+                ("date", "<=", end),
+                *team,
+                *company,
+            ]
+        if figure == "content":
+            lead_scope = team and [("lead_id.team_id", "in", scope["team_ids"])]
+            return [
+                ("create_date", ">=", start),
+                ("create_date", "<=", end),
+                ("lead_id.company_id", "in", scope["company_ids"]),
+                *lead_scope,
+            ]
+        raise UserError(self.env._("There is no figure %(figure)s.", figure=figure))
+
+    def _drill_model(self, figure):
+        return {
+            "breaches": "crm.lead.sla",
+            "recycles": "crm.lead.handoff",
+            "content": "crm.marketing.content.share",
+        }.get(figure, "crm.lead")
+
+    def action_drill_down(self, figure=None):
+        """Open the records behind one figure (``figure``, or the button's
+        ``alignment_figure`` in the context: it only chooses the figure; the
+        records are searched as the user)."""
+        self.ensure_one()
+        self.check_access("read")
+        figure = figure or self.env.context.get("alignment_figure")
+        if not isinstance(figure, str) or not self._scope():
+            raise UserError(self.env._("Choose a figure and a period."))
+        domain = self._drill_domain(figure)
+        model = self._drill_model(figure)
+        self.env[model].check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("%(figure)s, %(start)s to %(end)s")
+            % {
+                "figure": figure.replace("_", " ").capitalize(),
+                "start": self.date_from,
+                "end": self.date_to,
+            },
+            "res_model": model,
+            "views": [(False, "list"), (False, "form")],
+            "domain": domain,
+            "context": {"active_test": False, "create": False},
+        }
+
+    @api.model
+    def _action_open(self, team=None, date_from=None, date_to=None):
+        context = {}
+        if team:
+            context["default_team_id"] = team.id
+        if date_from and date_to:
+            context.update(
+                default_period="custom",
+                default_date_from=fields.Date.to_string(date_from),
+                default_date_to=fields.Date.to_string(date_to),
+            )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_alignment.crm_alignment_dashboard_action"
+        )
+        action["context"] = context
+        return action
+
+
+def _band(share):
+    band = "below"
+    for name, threshold in SOURCED_SHARE_BANDS:
+        if share >= threshold:
+            band = name
+    return band

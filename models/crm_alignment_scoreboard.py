@@ -1,0 +1,313 @@
+from datetime import datetime, time
+
+from odoo import api, models
+from odoo.tools import SQL
+
+# key: (label, side, unit, higher is better)
+GOAL_KPIS = {
+    "sales_ready_delivered": (
+        "Sales-ready leads delivered",
+        "marketing",
+        "count",
+        True,
+    ),
+    "sourced_pipeline": ("Marketing-sourced pipeline", "marketing", "amount", True),
+    "sourced_won_revenue": (
+        "Marketing-sourced won revenue",
+        "marketing",
+        "amount",
+        True,
+    ),
+    "sourced_share": (
+        "Marketing-sourced share of pipeline (%)",
+        "marketing",
+        "percent",
+        True,
+    ),
+    "followed_within_sla": (
+        "Hand-offs followed up within SLA (%)",
+        "sales",
+        "percent",
+        True,
+    ),
+    "acceptance_rate": ("Acceptance rate (%)", "sales", "percent", True),
+    "median_followup_hours": (
+        "Median first follow-up (working hours)",
+        "sales",
+        "hours",
+        False,
+    ),
+    "sales_sourced_won_revenue": (
+        "Won revenue from marketing-sourced leads",
+        "sales",
+        "amount",
+        True,
+    ),
+}
+# Quantity goals are shown beside the quality of what was delivered.
+QUANTITY_KPIS = ("sales_ready_delivered", "sourced_pipeline")
+FUNNEL_STEPS = (
+    ("created", "created_count", None),
+    ("sales_ready", "sales_ready_count", "hours_to_sales_ready"),
+    ("handed_off", "handed_off_count", "hours_to_handoff"),
+    ("accepted", "accepted_count", "hours_to_accept"),
+    ("opportunity", "opportunity_count", "hours_to_opportunity"),
+    ("won", "won_count", "hours_to_won"),
+)
+FUNNEL_OUTCOMES = ("recycled", "lost", "never_followed_up")
+# The seed's benchmark of marketing's share of the forecasted pipeline.
+SOURCED_SHARE_BANDS = (("laggard", 13.0), ("average", 22.0), ("best_in_class", 40.0))
+
+
+def _rate(part, whole):
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+class CrmAlignmentScoreboard(models.AbstractModel):
+    """The figures both teams are measured on, computed as the current user
+    (record rules apply: each query runs over the ids ``_search`` allows),
+    set-based: one SQL statement per figure family, whatever the volume.
+
+    ``scope``: {"date_from": date, "date_to": date (inclusive),
+    "team_ids": [..] or None (all), "company_ids": [..] or None (allowed)}.
+    """
+
+    _name = "crm.alignment.scoreboard"
+    _description = "Alignment Scoreboard"
+
+    # ------------------------------------------------------------
+    # DOMAINS (also the drill-downs: a figure and its records agree)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _scope_bounds(self, scope):
+        start = datetime.combine(scope["date_from"], time.min)
+        end = datetime.combine(scope["date_to"], time.max)
+        return start, end
+
+    @api.model
+    def _scope_domain(self, scope, date_field, team_field="team_id"):
+        start, end = self._scope_bounds(scope)
+        domain = [(date_field, ">=", start), (date_field, "<=", end)]
+        if scope.get("team_ids") is not None:
+            domain.append((team_field, "in", list(scope["team_ids"])))
+        if scope.get("company_ids"):
+            domain.append(("company_id", "in", list(scope["company_ids"])))
+        return domain
+
+    @api.model
+    def _cohort_domain(self, scope):
+        """Leads created in the period (the funnel's cohort)."""
+        return self._scope_domain(scope, "create_date")
+
+    @api.model
+    def _delivery_domain(self, scope):
+        """Hand-offs to sales in the period."""
+        return [("direction", "=", "to_sales"), *self._scope_domain(scope, "date")]
+
+    @api.model
+    def _won_domain(self, scope):
+        return [("won_count", "=", 1), *self._scope_domain(scope, "date_closed")]
+
+    @api.model
+    def _speed_domain(self, scope):
+        """Follow-up SLAs started in the period."""
+        return self._scope_domain(scope, "start_date")
+
+    # ------------------------------------------------------------
+    # QUERIES
+    # ------------------------------------------------------------
+
+    @api.model
+    def _aggregate(self, model, domain, columns, group_by=None):
+        """Run ``SELECT columns`` over the records of ``model`` the user may
+        read that match ``domain``; ``columns`` use ``T.`` for the table.
+
+        :returns: list of tuples (one row without ``group_by``)
+        """
+        query = self.env[model].with_context(active_test=False)._search(domain)
+        alias = SQL.identifier(query.table)
+
+        def expr(text):
+            return SQL(text.replace("T.", "%(t)s."), t=alias)
+
+        select = [expr(column) for column in columns]
+        if group_by:
+            select.insert(0, expr(group_by))
+        sql = query.select(*select)
+        if group_by:
+            sql = SQL("%s GROUP BY 1", sql)
+        return self.env.execute_query(sql)
+
+    @api.model
+    def _funnel(self, scope, group_by=None):
+        """The cohort's waterfall: count per step, conversion from the step
+        before, median working hours from the step before; and outcomes."""
+        columns = [f"sum(T.{column})" for _step, column, _h in FUNNEL_STEPS]
+        columns += [f"sum(T.{outcome}_count)" for outcome in FUNNEL_OUTCOMES]
+        columns += [
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY T.{hours})"
+            for _step, _c, hours in FUNNEL_STEPS[1:]
+        ]
+        rows = self._aggregate(
+            "crm.alignment.pipeline.report",
+            self._cohort_domain(scope),
+            columns,
+            group_by=group_by,
+        )
+        result = []
+        for row in rows:
+            key, row = (row[0], row[1:]) if group_by else (None, row)
+            counts = [int(value or 0) for value in row[: len(FUNNEL_STEPS)]]
+            outcomes = row[len(FUNNEL_STEPS) : len(FUNNEL_STEPS) + 3]
+            medians = row[len(FUNNEL_STEPS) + 3 :]
+            steps = []
+            for index, (step, _column, _hours) in enumerate(FUNNEL_STEPS):
+                steps.append(
+                    {
+                        "step": step,
+                        "count": counts[index],
+                        "conversion": _rate(counts[index], counts[index - 1])
+                        if index
+                        else 100.0,
+                        "median_hours": round(medians[index - 1] or 0.0, 1)
+                        if index
+                        else 0.0,
+                    }
+                )
+            figures = {
+                "steps": steps,
+                **{
+                    outcome: int(value or 0)
+                    for outcome, value in zip(FUNNEL_OUTCOMES, outcomes, strict=True)
+                },
+            }
+            if group_by:
+                result.append((key, figures))
+            else:
+                return figures
+        return result
+
+    @api.model
+    def _sourced_share(self, scope):
+        """Marketing's share of the open pipeline (cohort) and of the revenue
+        won in the period."""
+        report = "crm.alignment.pipeline.report"
+        pipeline, weighted, sourced, sourced_weighted = self._aggregate(
+            report,
+            self._cohort_domain(scope),
+            [
+                "sum(T.pipeline_revenue)",
+                "sum(T.weighted_pipeline_revenue)",
+                "sum(T.sourced_pipeline_revenue)",
+                "sum(T.sourced_weighted_pipeline_revenue)",
+            ],
+        )[0]
+        won, sourced_won = self._aggregate(
+            report,
+            self._won_domain(scope),
+            ["sum(T.won_revenue)", "sum(T.sourced_won_revenue)"],
+        )[0]
+        return {
+            "pipeline": pipeline or 0.0,
+            "weighted_pipeline": weighted or 0.0,
+            "sourced_pipeline": sourced or 0.0,
+            "sourced_weighted_pipeline": sourced_weighted or 0.0,
+            "won_revenue": won or 0.0,
+            "sourced_won_revenue": sourced_won or 0.0,
+            "pipeline_share": _rate(sourced or 0.0, pipeline or 0.0),
+            "weighted_share": _rate(sourced_weighted or 0.0, weighted or 0.0),
+            "won_share": _rate(sourced_won or 0.0, won or 0.0),
+        }
+
+    @api.model
+    def _speed_to_lead(self, scope, group_by=None):
+        """Buckets of the first follow-up after each hand-off, with the
+        median and 90th percentile in working hours and the SLA rate."""
+        rows = self._aggregate(
+            "crm.alignment.speed.report",
+            self._speed_domain(scope),
+            [
+                "count(*)",
+                "count(*) FILTER (WHERE T.bucket = 'within_1h')",
+                "count(*) FILTER (WHERE T.bucket = '1_24h')",
+                "count(*) FILTER (WHERE T.bucket = 'over_24h')",
+                "count(*) FILTER (WHERE T.bucket = 'never')",
+                "count(*) FILTER (WHERE T.bucket = 'waiting')",
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY T.followup_hours)",
+                "percentile_cont(0.9) WITHIN GROUP (ORDER BY T.followup_hours)",
+                "avg(T.within_sla_rate)",
+            ],
+            group_by=group_by,
+        )
+        result = []
+        for row in rows:
+            key, row = (row[0], row[1:]) if group_by else (None, row)
+            total, within_1h, day, over, never, waiting, p50, p90, sla = row
+            figures = {
+                "handoffs": total,
+                "within_1h": within_1h,
+                "1_24h": day,
+                "over_24h": over,
+                "never": never,
+                "waiting": waiting,
+                "p50": round(p50 or 0.0, 1),
+                "p90": round(p90 or 0.0, 1),
+                "within_sla": round(sla or 0.0, 1),
+            }
+            if group_by:
+                result.append((key, figures))
+            else:
+                return figures
+        return result
+
+    @api.model
+    def _deliveries(self, scope):
+        """Leads handed off to sales in the period (each lead once) and the
+        quality of what was delivered: accepted, recycled, won."""
+        (delivered, accepted, recycled, won, handoffs, handoffs_accepted) = (
+            self._aggregate(
+                "crm.lead.handoff",
+                self._delivery_domain(scope),
+                [
+                    "count(DISTINCT T.lead_id)",
+                    "count(DISTINCT T.lead_id) FILTER "
+                    "(WHERE T.accepted_date IS NOT NULL)",
+                    "count(DISTINCT T.lead_id) FILTER (WHERE EXISTS ("
+                    "SELECT 1 FROM crm_lead_handoff back"
+                    " WHERE back.lead_id = T.lead_id"
+                    " AND back.direction = 'to_marketing' AND back.date >= T.date))",
+                    "count(DISTINCT T.lead_id) FILTER (WHERE EXISTS ("
+                    "SELECT 1 FROM crm_lead won WHERE won.id = T.lead_id"
+                    " AND won.active AND won.probability = 100))",
+                    "count(*)",
+                    "count(*) FILTER (WHERE T.accepted_date IS NOT NULL)",
+                ],
+            )[0]
+        )
+        return {
+            "delivered": delivered,
+            "acceptance_rate": _rate(accepted, delivered),
+            "recycle_rate": _rate(recycled, delivered),
+            "won_rate": _rate(won, delivered),
+            "handoffs": handoffs,
+            "handoff_acceptance_rate": _rate(handoffs_accepted, handoffs),
+        }
+
+    @api.model
+    def _goal_actuals(self, scope):
+        """{kpi: actual} for the goal lines of one scope."""
+        deliveries = self._deliveries(scope)
+        share = self._sourced_share(scope)
+        speed = self._speed_to_lead(scope)
+        return {
+            "sales_ready_delivered": deliveries["delivered"],
+            "sourced_pipeline": share["sourced_pipeline"],
+            "sourced_won_revenue": share["sourced_won_revenue"],
+            "sales_sourced_won_revenue": share["sourced_won_revenue"],
+            "sourced_share": share["pipeline_share"],
+            "followed_within_sla": speed["within_sla"],
+            "acceptance_rate": deliveries["handoff_acceptance_rate"],
+            "median_followup_hours": speed["p50"],
+            "_quality": deliveries,
+        }
