@@ -50,3 +50,6 @@ def post_init_hook(env):
     env["crm.lead"].invalidate_model(
         ["lifecycle_stage", "sourced_by", "marketing_user_id"]
     )
+    if env.ref("crm_alignment.user_marketing_demo", raise_if_not_found=False):
+        # demo: a year of shared pipeline, made after the classification
+        env["crm.alignment.scoreboard"]._demo_history()

@@ -26,6 +26,7 @@ from . import crm_lead_content
 from . import crm_lead_funnel
 from . import crm_team
 from . import crm_alignment_scoreboard
+from . import crm_alignment_demo
 from . import crm_alignment_goal
 from . import crm_alignment_goal_line
 from . import crm_alignment_dashboard

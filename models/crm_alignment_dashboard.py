@@ -3,6 +3,7 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import date_utils
 
 from .crm_alignment_scoreboard import SOURCED_SHARE_BANDS
@@ -27,6 +28,15 @@ FUNNEL_FIGURES = (
 SPEED_FIGURES = ("within_1h", "1_24h", "over_24h", "never")
 # crm's own meaning of won and of the open pipeline
 WON = [("active", "=", True), ("probability", "=", 100)]
+# per funnel step, what shows a lead got there itself
+REACHED = [
+    [],
+    [("sales_ready_date", "!=", False)],
+    [("first_handoff_date", "!=", False)],
+    [("accepted_date", "!=", False)],
+    ["|", ("type", "=", "opportunity"), ("date_conversion", "!=", False)],
+    WON,
+]
 OPEN_PIPELINE = [
     ("type", "=", "opportunity"),
     ("active", "=", True),
@@ -442,19 +452,9 @@ class CrmAlignmentDashboard(models.TransientModel):
         Scoreboard = self.env["crm.alignment.scoreboard"]
         start, end = Scoreboard._scope_bounds(scope)
         team = [("team_id", "in", scope["team_ids"])] if self.team_id else []
-        company = [("company_id", "in", scope["company_ids"])]
+        company = [("company_id", "in", [*scope["company_ids"], False])]
         cohort = Scoreboard._cohort_domain(scope)
         steps = {
-            "created": [],
-            "sales_ready": [("sales_ready_date", "!=", False)],
-            "handed_off": [("first_handoff_date", "!=", False)],
-            "accepted": [("accepted_date", "!=", False)],
-            "opportunity": [
-                "|",
-                ("type", "=", "opportunity"),
-                ("date_conversion", "!=", False),
-            ],
-            "won": WON,
             "recycled": [("recycle_count", ">", 0)],
             "lost": [("active", "=", False), ("probability", "=", 0)],
             "never_followed_up": [
@@ -462,6 +462,10 @@ class CrmAlignmentDashboard(models.TransientModel):
                 ("sla_id.reached_date", "=", False),
             ],
         }
+        if figure in FUNNEL_FIGURES:
+            # reached this step or a later one (the report's rule)
+            reached = REACHED[FUNNEL_FIGURES.index(figure) :]
+            return cohort + (expression.OR(reached) if reached[0] else [])
         if figure in steps:
             return cohort + steps[figure]
         open_pipeline = OPEN_PIPELINE
@@ -522,7 +526,7 @@ class CrmAlignmentDashboard(models.TransientModel):
             return [
                 ("create_date", ">=", start),
                 ("create_date", "<=", end),
-                ("lead_id.company_id", "in", scope["company_ids"]),
+                ("lead_id.company_id", "in", [*scope["company_ids"], False]),
                 *lead_scope,
             ]
         raise UserError(self.env._("There is no figure %(figure)s.", figure=figure))

@@ -92,7 +92,8 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         if scope.get("team_ids") is not None:
             domain.append((team_field, "in", list(scope["team_ids"])))
         if scope.get("company_ids"):
-            domain.append(("company_id", "in", list(scope["company_ids"])))
+            # leads without a company belong to every company (crm's rule)
+            domain.append(("company_id", "in", [*scope["company_ids"], False]))
         return domain
 
     @api.model

@@ -88,18 +88,18 @@ class DigestDigest(models.Model):
         )
 
     def _compute_kpi_alignment_sourced_pipeline_value(self):
+        """Open pipeline marketing brought in during the period (the
+        dashboard's cohort rule)."""
         self._alignment_check_reader()
-        _start, _end, companies = self._alignment_scope()
-        rows = self.env["crm.lead"]._read_group(
+        start, end, companies = self._alignment_scope()
+        rows = self.env["crm.alignment.pipeline.report"]._read_group(
             [
-                ("type", "=", "opportunity"),
-                ("probability", "<", 100),
-                ("active", "=", True),
-                ("sourced_by", "=", "marketing"),
+                ("create_date", ">=", start),
+                ("create_date", "<", end),
                 ("company_id", "in", companies.ids),
             ],
             [],
-            ["expected_revenue:sum"],
+            ["sourced_pipeline_revenue:sum"],
         )
         self.kpi_alignment_sourced_pipeline_value = rows[0][0] or 0.0
 

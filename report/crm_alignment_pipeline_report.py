@@ -132,27 +132,39 @@ class CrmAlignmentPipelineReport(models.Model):
                        l.campaign_id, l.sourced_by, l.lifecycle_stage,
                        st.won_status,
                        1 AS created_count,
-                       (l.sales_ready_date IS NOT NULL)::int AS sales_ready_count,
-                       (l.first_handoff_date IS NOT NULL)::int AS handed_off_count,
-                       (l.accepted_date IS NOT NULL)::int AS accepted_count,
-                       (l.type = 'opportunity' OR l.date_conversion IS NOT NULL)::int
-                           AS opportunity_count,
-                       (st.won_status = 'won')::int AS won_count,
+                       (r.step >= 1)::int AS sales_ready_count,
+                       (r.step >= 2)::int AS handed_off_count,
+                       (r.step >= 3)::int AS accepted_count,
+                       (r.step >= 4)::int AS opportunity_count,
+                       (r.step >= 5)::int AS won_count,
                        (COALESCE(l.recycle_count, 0) > 0)::int AS recycled_count,
                        (st.won_status = 'lost')::int AS lost_count,
                        (s.state = 'failed' AND s.reached_date IS NULL)::int
                            AS never_followed_up_count,
-                       CASE WHEN l.first_handoff_date IS NOT NULL THEN
-                           CASE WHEN l.accepted_date IS NOT NULL THEN 100.0
-                                ELSE 0.0 END END AS acceptance_rate,
-                       CASE WHEN l.first_handoff_date IS NOT NULL THEN
-                           CASE WHEN l.recycle_count > 0 THEN 100.0
-                                ELSE 0.0 END END AS recycle_rate,
-                       CASE WHEN l.first_handoff_date IS NOT NULL THEN
-                           CASE WHEN st.won_status = 'won' THEN 100.0
-                                ELSE 0.0 END END AS won_rate,
-                       l.hours_to_sales_ready, l.hours_to_handoff,
-                       l.hours_to_accept, l.hours_to_opportunity, l.hours_to_won,
+                       CASE WHEN r.step >= 2 THEN
+                           CASE WHEN r.step >= 3 THEN 100.0 ELSE 0.0 END
+                       END AS acceptance_rate,
+                       CASE WHEN r.step >= 2 THEN
+                           CASE WHEN l.recycle_count > 0 THEN 100.0 ELSE 0.0 END
+                       END AS recycle_rate,
+                       CASE WHEN r.step >= 2 THEN
+                           CASE WHEN r.step >= 5 THEN 100.0 ELSE 0.0 END
+                       END AS won_rate,
+                       -- a step's time only where both of its dates exist
+                       CASE WHEN l.sales_ready_date IS NOT NULL
+                            THEN l.hours_to_sales_ready END AS hours_to_sales_ready,
+                       CASE WHEN l.sales_ready_date IS NOT NULL
+                             AND l.first_handoff_date IS NOT NULL
+                            THEN l.hours_to_handoff END AS hours_to_handoff,
+                       CASE WHEN l.first_handoff_date IS NOT NULL
+                             AND l.accepted_date IS NOT NULL
+                            THEN l.hours_to_accept END AS hours_to_accept,
+                       CASE WHEN l.accepted_date IS NOT NULL
+                             AND l.date_conversion IS NOT NULL
+                            THEN l.hours_to_opportunity END AS hours_to_opportunity,
+                       CASE WHEN l.date_conversion IS NOT NULL
+                             AND st.won_status = 'won'
+                            THEN l.hours_to_won END AS hours_to_won,
                        open.revenue AS pipeline_revenue,
                        open.weighted AS weighted_pipeline_revenue,
                        CASE WHEN l.sourced_by = 'marketing' THEN open.revenue
@@ -169,6 +181,16 @@ class CrmAlignmentPipelineReport(models.Model):
                        SELECT CASE WHEN l.active AND l.probability = 100 THEN 'won'
                                    WHEN NOT l.active AND l.probability = 0 THEN 'lost'
                                    ELSE 'pending' END AS won_status) st
+                 CROSS JOIN LATERAL (
+                       -- the furthest step reached: a lead that skipped one
+                       -- (a salesperson's own opportunity) passed it
+                       SELECT CASE WHEN st.won_status = 'won' THEN 5
+                                   WHEN l.type = 'opportunity'
+                                     OR l.date_conversion IS NOT NULL THEN 4
+                                   WHEN l.accepted_date IS NOT NULL THEN 3
+                                   WHEN l.first_handoff_date IS NOT NULL THEN 2
+                                   WHEN l.sales_ready_date IS NOT NULL THEN 1
+                                   ELSE 0 END AS step) r
                  CROSS JOIN LATERAL (
                        SELECT CASE WHEN l.active AND l.type = 'opportunity'
                                     AND st.won_status = 'pending'

@@ -11,3 +11,4 @@ from . import test_sla
 from . import test_target_account
 from . import test_target_account_rpc
 from . import test_tour
+from . import test_scoreboard

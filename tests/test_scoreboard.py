@@ -1,0 +1,530 @@
+from datetime import date, datetime
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import AlignmentCase
+from .test_sla import _calendar
+
+MARCH = {"date_from": date(2024, 3, 1), "date_to": date(2024, 3, 31)}
+
+
+@tagged("post_install", "-at_install")
+class TestScoreboard(AlignmentCase):
+    """A known March 2024 of team Inside Sales (office hours Mon-Fri 9-17 UTC,
+    follow-up within 4 working hours), counted by hand:
+
+    L1  sales-ready Mon 11:00, handed off 13:00, accepted 13:30, opportunity
+        (1,000) Tue 10:00, won Wed 09:00
+    L2  handed off Mon 10:00, accepted Tue 11:00 (9 working hours: late),
+        recycled Tue 12:00, sales-ready and handed off again Wed 10:00,
+        accepted 10:30, opportunity (2,000), open
+    L3  handed off Mon 15:00, never followed up
+    L4  nurtured only
+    L5  handed off Mon 09:30, accepted 09:45, opportunity (3,000), lost on
+        Tue, restored on Wed: open again
+    L6  no team (created only)
+    L7  another company
+    L8  the salesperson's own opportunity (5,000), sourced by sales
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.office = _calendar(cls.env, "Scoreboard office", range(5), 9, 17)
+        cls.team.resource_calendar_id = cls.office
+        cls.company.resource_calendar_id = cls.office
+        cls.policy = cls.env["crm.sla.policy"].create(
+            {
+                "name": "Scoreboard policy",
+                "team_ids": [(6, 0, cls.team.ids)],
+                "followup_hours": 4,
+                "reminder_percent": 0,
+                "calendar_id": cls.office.id,
+            }
+        )
+        cls.reason = cls.env["crm.recycle.reason"].search(
+            [("note_required", "=", False)], limit=1
+        )
+        cls.other_company = cls.env["res.company"].create({"name": "Other Co"})
+        cls._build_march()
+        cls.Scoreboard = cls.env["crm.alignment.scoreboard"]
+
+    @classmethod
+    def _lead(cls, name, **vals):
+        return (
+            cls.env["crm.lead"]
+            .with_user(cls.marketer)
+            .create(
+                dict({"name": name, "type": "lead", "team_id": cls.team.id}, **vals)
+            )
+        )
+
+    @classmethod
+    def _build_march(cls):
+        marketer, salesman = cls.marketer, cls.salesman
+        with freeze_time("2024-03-04 09:00:00"):
+            cls.l1, cls.l2, cls.l3, cls.l4, cls.l5 = (
+                cls._lead(f"L{index}") for index in range(1, 6)
+            )
+            cls.l6 = cls._lead("L6", team_id=False)
+            cls.l7 = (
+                cls.env["crm.lead"]
+                .sudo()
+                .create({"name": "L7", "company_id": cls.other_company.id})
+            )
+            cls.l8 = (
+                cls.env["crm.lead"]
+                .with_user(salesman)
+                .create(
+                    {
+                        "name": "L8",
+                        "type": "opportunity",
+                        "team_id": cls.team.id,
+                        "user_id": salesman.id,
+                        "expected_revenue": 5000,
+                    }
+                )
+            )
+            cls.l4.with_user(marketer).action_start_nurture()
+
+        def at(when, lead, method, *args, user=None, **kwargs):
+            with freeze_time(when):
+                return getattr(lead.with_user(user or salesman), method)(
+                    *args, **kwargs
+                )
+
+        at(
+            "2024-03-04 09:30:00",
+            cls.l5,
+            "handoff_to_sales",
+            user=marketer,
+            user_id=salesman.id,
+        )
+        at("2024-03-04 09:45:00", cls.l5, "action_accept")
+        at(
+            "2024-03-04 10:00:00",
+            cls.l2,
+            "handoff_to_sales",
+            user=marketer,
+            user_id=salesman.id,
+        )
+        at("2024-03-04 11:00:00", cls.l1, "action_mark_sales_ready", user=marketer)
+        at(
+            "2024-03-04 13:00:00",
+            cls.l1,
+            "handoff_to_sales",
+            user=marketer,
+            user_id=salesman.id,
+        )
+        at("2024-03-04 13:30:00", cls.l1, "action_accept")
+        at(
+            "2024-03-04 15:00:00",
+            cls.l3,
+            "handoff_to_sales",
+            user=marketer,
+            user_id=salesman.id,
+        )
+        at("2024-03-04 16:00:00", cls.l5, "write", {"expected_revenue": 3000})
+        at("2024-03-04 16:00:00", cls.l5, "convert_opportunity", cls.l5.partner_id)
+        at("2024-03-05 10:00:00", cls.l1, "write", {"expected_revenue": 1000})
+        at("2024-03-05 10:00:00", cls.l1, "convert_opportunity", cls.l1.partner_id)
+        at("2024-03-05 11:00:00", cls.l2, "action_accept")
+        at("2024-03-05 12:00:00", cls.l2, "recycle_to_nurture", cls.reason.id)
+        at("2024-03-05 15:00:00", cls.l5, "action_set_lost")
+        at("2024-03-06 09:00:00", cls.l1, "action_set_won")
+        at("2024-03-06 09:00:00", cls.l2, "action_mark_sales_ready", user=marketer)
+        at("2024-03-06 09:30:00", cls.l5, "toggle_active")
+        at(
+            "2024-03-06 10:00:00",
+            cls.l2,
+            "handoff_to_sales",
+            user=marketer,
+            user_id=salesman.id,
+        )
+        at("2024-03-06 10:30:00", cls.l2, "action_accept")
+        at("2024-03-06 11:00:00", cls.l2, "write", {"expected_revenue": 2000})
+        at("2024-03-06 11:00:00", cls.l2, "convert_opportunity", cls.l2.partner_id)
+        with freeze_time("2024-03-06 12:00:00"):
+            cls.env["crm.lead.sla"]._cron_check_deadlines()
+        # the database stamps create_date with its own clock: date the cohort
+        leads = cls.l1 | cls.l2 | cls.l3 | cls.l4 | cls.l5 | cls.l6 | cls.l7 | cls.l8
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            "UPDATE crm_lead SET create_date = '2024-03-04 09:00:00' WHERE id IN %s",
+            [tuple(leads.ids)],
+        )
+        # ... and crm's conversion date too
+        for lead, when in (
+            (cls.l1, "2024-03-05 10:00:00"),
+            (cls.l2, "2024-03-06 11:00:00"),
+            (cls.l5, "2024-03-04 16:00:00"),
+        ):
+            cls.env.cr.execute(
+                "UPDATE crm_lead SET date_conversion = %s WHERE id = %s", [when, lead.id]
+            )
+        leads.invalidate_recordset(["create_date", "date_conversion"])
+        for fname in ("hours_to_sales_ready", "hours_to_opportunity", "hours_to_won"):
+            cls.env.add_to_compute(
+                cls.env["crm.lead"]._fields[fname], leads.with_context(active_test=False)
+            )
+        cls.env.flush_all()
+
+    def _scope(self, **kwargs):
+        return (
+            dict(MARCH, team_ids=self.team.ids, company_ids=self.company.ids) | kwargs
+        )
+
+    def _funnel_counts(self, funnel):
+        return [step["count"] for step in funnel["steps"]]
+
+    # ------------------------------------------------------------- funnel
+
+    def test_funnel_counts_the_cohort_once_per_step(self):
+        funnel = self.Scoreboard._funnel(self._scope())
+        # created, sales-ready, handed off, accepted, opportunity, won
+        self.assertEqual(self._funnel_counts(funnel), [6, 5, 5, 4, 4, 1])
+        self.assertEqual(
+            (funnel["recycled"], funnel["lost"], funnel["never_followed_up"]),
+            (1, 0, 1),
+            "L2 recycled once; L5 lost then restored is not lost; L3 never",
+        )
+        conversions = [step["conversion"] for step in funnel["steps"]]
+        self.assertEqual(conversions, [100.0, 83.3, 100.0, 80.0, 100.0, 25.0])
+
+    def test_funnel_median_working_time_between_steps(self):
+        steps = {s["step"]: s for s in self.Scoreboard._funnel(self._scope())["steps"]}
+        # sales-ready -> handed off: L1 2 h; L2, L3, L5 at once: 0 h -> 0
+        self.assertEqual(steps["handed_off"]["median_hours"], 0.0)
+        # hand-off -> accepted (first of each): L1 0.5, L5 0.25, L2 9 -> 0.5
+        self.assertEqual(steps["accepted"]["median_hours"], 0.5)
+        self.assertEqual(self.l2.hours_to_accept, 9.0, "Mon 10-17 + Tue 9-11")
+        self.assertEqual(
+            (self.l1.date_conversion, self.l1.date_closed, self.l1.hours_to_won),
+            (datetime(2024, 3, 5, 10), datetime(2024, 3, 6, 9), 7.0),
+        )
+        # opportunity -> won: L1 Tue 10:00 -> Wed 09:00 = 7 working hours
+        self.assertEqual(steps["won"]["median_hours"], 7.0)
+
+    def test_funnel_without_team_and_per_company(self):
+        everyone = self.Scoreboard._funnel(self._scope(team_ids=None))
+        self.assertEqual(everyone["steps"][0]["count"], 7, "L6 has no team")
+        both = self.Scoreboard._funnel(
+            self._scope(
+                team_ids=None, company_ids=(self.company | self.other_company).ids
+            )
+        )
+        self.assertEqual(both["steps"][0]["count"], 8, "L7 in the other company")
+        april = self.Scoreboard._funnel(
+            self._scope(date_from=date(2024, 4, 1), date_to=date(2024, 4, 30))
+        )
+        self.assertEqual(self._funnel_counts(april), [0] * 6)
+
+    def test_funnel_by_source_and_salesperson(self):
+        self.l1.source_id = self.env.ref("utm.utm_source_newsletter")
+        self.env.flush_all()
+        rows = dict(self.Scoreboard._funnel(self._scope(), group_by="T.source_id"))
+        newsletter = rows[self.env.ref("utm.utm_source_newsletter").id]
+        self.assertEqual(self._funnel_counts(newsletter), [1, 1, 1, 1, 1, 1])
+        self.assertEqual(self._funnel_counts(rows[None]), [5, 4, 4, 3, 3, 0])
+
+    # ------------------------------------------------------- sourced share
+
+    def test_marketing_sourced_share(self):
+        share = self.Scoreboard._sourced_share(self._scope())
+        # open pipeline: L2 2,000 + L5 3,000 (marketing) + L8 5,000 (sales)
+        self.assertEqual(share["pipeline"], 10000)
+        self.assertEqual(share["sourced_pipeline"], 5000)
+        self.assertEqual(share["pipeline_share"], 50.0)
+        self.assertEqual((share["won_revenue"], share["won_share"]), (1000, 100.0))
+        weighted = sum((self.l2 | self.l5 | self.l8).mapped("prorated_revenue"))
+        self.assertAlmostEqual(share["weighted_pipeline"], weighted)
+
+    # ------------------------------------------------------- speed to lead
+
+    def test_speed_to_lead_buckets_and_percentiles(self):
+        speed = self.Scoreboard._speed_to_lead(self._scope())
+        # SLAs: L5 0.25 h, L1 0.5 h, L2 9 h then 0.5 h, L3 never
+        self.assertEqual(
+            [
+                speed[key]
+                for key in ("handoffs", "within_1h", "1_24h", "over_24h", "never")
+            ],
+            [5, 3, 1, 0, 1],
+        )
+        self.assertEqual((speed["p50"], speed["p90"]), (0.5, 6.5))
+        self.assertEqual(speed["within_sla"], 60.0, "3 of 5 on time")
+        by_user = dict(
+            self.Scoreboard._speed_to_lead(self._scope(), group_by="T.user_id")
+        )
+        self.assertEqual(by_user[self.salesman.id]["handoffs"], 5)
+
+    # --------------------------------------------------------------- goals
+
+    def _goal(self, lines, **vals):
+        return (
+            self.env["crm.alignment.goal"]
+            .with_user(self.sales_manager)
+            .create(
+                dict(
+                    {
+                        "team_id": self.team.id,
+                        "period": "month",
+                        "date_start": "2024-03-01",
+                        "marketing_owner_id": self.marketing_manager.id,
+                        "sales_owner_id": self.sales_manager.id,
+                        "line_ids": [(0, 0, {"kpi": k, "target": t}) for k, t in lines],
+                    },
+                    **vals,
+                )
+            )
+        )
+
+    def test_goal_progress_is_live_with_quality_beside_quantity(self):
+        goal = self._goal(
+            [
+                ("sales_ready_delivered", 5),
+                ("acceptance_rate", 75),
+                ("median_followup_hours", 1),
+                ("sourced_share", 40),
+                ("sourced_won_revenue", 2000),
+            ]
+        )
+        line = {line.kpi: line for line in goal.line_ids}
+        delivered = line["sales_ready_delivered"]
+        # L1, L2 (twice: once), L3, L5
+        self.assertEqual(
+            (delivered.actual, delivered.progress, delivered.is_met), (4, 80.0, False)
+        )
+        self.assertEqual(
+            (
+                delivered.quality_acceptance_rate,
+                delivered.quality_recycle_rate,
+                delivered.quality_won_rate,
+            ),
+            (75.0, 25.0, 25.0),
+        )
+        self.assertEqual(
+            (line["acceptance_rate"].actual, line["acceptance_rate"].is_met),
+            (80.0, True),
+        )
+        self.assertEqual(line["median_followup_hours"].actual, 0.5)
+        self.assertTrue(line["median_followup_hours"].is_met, "lower is better")
+        self.assertEqual(line["median_followup_hours"].progress, 200.0)
+        self.assertEqual(line["sourced_share"].actual, 50.0)
+        self.assertEqual(line["sourced_won_revenue"].progress, 50.0)
+        self.assertFalse(line["acceptance_rate"].has_quality)
+        self.assertEqual(goal.short_count, 2)
+
+    def test_goal_needs_both_managers_then_locks(self):
+        goal = self._goal([("sales_ready_delivered", 5)])
+        with self.assertRaises(AccessError):
+            goal.with_user(self.marketer).action_agree_marketing()
+        goal.with_user(self.sales_manager).action_agree_sales()
+        with self.assertRaisesRegex(UserError, "already signed off"):
+            goal.with_user(self.sales_manager).action_agree_sales()
+        self.assertEqual(goal.state, "draft")
+        goal.with_user(self.marketing_manager).action_agree_marketing()
+        self.assertEqual(goal.state, "agreed")
+        with self.assertRaisesRegex(UserError, "reopen it"):
+            goal.line_ids.with_user(self.sales_manager).target = 1
+        with self.assertRaisesRegex(UserError, "reopen it"):
+            goal.with_user(self.marketing_manager).write({"date_start": "2024-04-01"})
+        goal.with_user(self.sales_manager).action_reopen()
+        self.assertEqual((goal.state, goal.sales_agreed_user_id.id), ("draft", False))
+        goal.line_ids.with_user(self.sales_manager).target = 4
+        self.assertTrue(goal.line_ids.is_met)
+
+    def _refused(self, error, text, function, *args, **kwargs):
+        """Refused with a clear message, and nothing left half-written
+        (assertRaises rolls back to a savepoint; assertRaisesRegex does not)."""
+        goals = self.env["crm.alignment.goal"].search_count([])
+        with self.assertRaises(error) as caught:
+            function(*args, **kwargs)
+        self.assertIn(text, str(caught.exception))
+        self.assertEqual(self.env["crm.alignment.goal"].search_count([]), goals)
+
+    def test_goal_bad_input(self):
+        self._refused(
+            ValidationError, "first day", self._goal, [], date_start="2024-03-07"
+        )
+        self._refused(
+            ValidationError, "negative", self._goal, [("sales_ready_delivered", -1)]
+        )
+        self._refused(
+            ValidationError, "at most 100", self._goal, [("acceptance_rate", 120)]
+        )
+        self._goal([("sales_ready_delivered", 3)])
+        self._refused(
+            ValidationError,
+            "one agreement per team and period",
+            self._goal,
+            [("acceptance_rate", 50)],
+        )
+        empty = self._goal([], date_start="2024-05-01")
+        self._refused(
+            UserError,
+            "Add targets",
+            empty.with_user(self.sales_manager).action_agree_sales,
+        )
+        self.assertFalse(empty.sales_agreed_user_id)
+        self._refused(
+            AccessError,
+            "Only sales and marketing managers",
+            self.env["crm.alignment.goal"].with_user(self.salesman).create,
+            {"date_start": "2024-06-01", "marketing_owner_id": self.marketer.id},
+        )
+
+    def test_scorecard_reads_the_agreed_delivery_target(self):
+        goal = self._goal([("sales_ready_delivered", 6)])
+        Scorecard = self.env["crm.sla.marketing.scorecard"]
+        self.assertFalse(Scorecard.search([("goal_id", "=", goal.id)]), "not signed")
+        goal.with_user(self.sales_manager).action_agree_sales()
+        goal.with_user(self.marketing_manager).action_agree_marketing()
+        self.env.flush_all()
+        row = Scorecard.search([("goal_id", "=", goal.id)])
+        self.assertEqual(
+            (row.delivered_count, row.target_count, row.gap_count), (4, 6, -2)
+        )
+        self.assertNotIn("marketing_target_count", self.env["crm.sla.policy"]._fields)
+
+    # ------------------------------------------------------------- roles
+
+    def test_salesperson_sees_only_what_the_rules_allow(self):
+        scope = self._scope()
+        as_teammate = self.Scoreboard.with_user(self.teammate)
+        # own or unassigned: L4 only (the rest are Sam's)
+        self.assertEqual(as_teammate._funnel(scope)["steps"][0]["count"], 1)
+        self.assertEqual(as_teammate._speed_to_lead(scope)["handoffs"], 0)
+        as_salesman = self.Scoreboard.with_user(self.salesman)
+        self.assertEqual(as_salesman._funnel(scope)["steps"][0]["count"], 6)
+        board = (
+            self.env["crm.alignment.dashboard"]
+            .with_user(self.teammate)
+            .create(
+                {"period": "custom", "date_from": "2024-03-01", "date_to": "2024-03-31"}
+            )
+        )
+        self.assertEqual(board.created_count, 2, "L4 and L6 (no team, unassigned)")
+        action = board.action_drill_down("created")
+        leads = (
+            self.env["crm.lead"]
+            .with_user(self.teammate)
+            .with_context(active_test=False)
+            .search(action["domain"])
+        )
+        self.assertEqual(leads, self.l4 | self.l6)
+        with self.assertRaises(AccessError):
+            self.env["crm.alignment.dashboard"].with_user(
+                self.env.ref("base.public_user")
+            ).create({"period": "this_month"})
+
+    # ------------------------------------------------------- dashboard
+
+    def test_dashboard_figures_match_their_drill_down(self):
+        board = self.env["crm.alignment.dashboard"].create(
+            {
+                "period": "custom",
+                "date_from": "2024-03-01",
+                "date_to": "2024-03-31",
+                "team_id": self.team.id,
+            }
+        )
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        for figure, count in (
+            ("created", 6),
+            ("sales_ready", 5),
+            ("handed_off", 5),
+            ("accepted", 4),
+            ("opportunity", 4),
+            ("won", 1),
+            ("recycled", 1),
+            ("lost", 0),
+            ("never_followed_up", 1),
+            ("within_1h", 3),
+            ("never", 1),
+            ("pipeline", 3),
+            ("sourced_pipeline", 2),
+            ("sourced_won", 1),
+        ):
+            field = {
+                "within_1h": "speed_within_1h",
+                "never": "speed_never",
+                "pipeline": None,
+                "sourced_pipeline": None,
+                "sourced_won": None,
+            }.get(figure, f"{figure}_count")
+            if field:
+                self.assertEqual(board[field], count, figure)
+            action = board.action_drill_down(figure)
+            self.assertEqual(Lead.search_count(action["domain"]), count, figure)
+        self.assertEqual(board.breach_count, 2, "L2's late follow-up and L3")
+        self.assertEqual(board.recycle_count, 1)
+        self.assertEqual(board.share_band, "best_in_class")
+        self.assertIn(
+            "L2",
+            self.env["crm.lead.handoff"]
+            .search(board.action_drill_down("recycles")["domain"])
+            .lead_id.name,
+        )
+        with self.assertRaisesRegex(UserError, "no figure"):
+            board.action_drill_down("salary")
+        with self.assertRaisesRegex(UserError, "Choose a figure"):
+            board.action_drill_down(42)
+
+    def test_weekly_review_and_digest(self):
+        goal = self._goal([("sales_ready_delivered", 6)], date_start="2024-03-01")
+        goal.with_user(self.sales_manager).action_agree_sales()
+        goal.with_user(self.marketing_manager).action_agree_marketing()
+        self.team.marketing_user_id = self.marketing_manager
+        with freeze_time("2024-03-08 08:00:00"):
+            html = (
+                self.env["ir.actions.report"]
+                ._render_qweb_html("crm_alignment.report_weekly_review", self.team.ids)[
+                    0
+                ]
+                .decode()
+            )
+            self.assertIn("Sales-ready leads delivered", html, "short of target")
+            self.assertIn("L3", html, "SLA exception")
+            self.assertIn(self.reason.name, html, "recycle reason")
+            sent = self.env["crm.team"]._cron_send_alignment_review()
+        self.assertGreaterEqual(sent, 1)
+        message = self.team.message_ids[:1]
+        self.assertEqual(
+            message.partner_ids,
+            (self.sales_manager | self.marketing_manager).partner_id,
+        )
+        self.assertEqual(len(message.attachment_ids), 1)
+        digest = self.env["digest.digest"].create(
+            {"name": "Alignment", "company_id": self.company.id}
+        )
+        digest = digest.with_context(
+            start_datetime=datetime(2024, 3, 1), end_datetime=datetime(2024, 3, 7)
+        )
+        self.assertEqual(digest.kpi_alignment_handoffs_value, 5)
+        self.assertEqual(digest.kpi_alignment_within_sla_value, 60.0)
+        self.assertEqual(
+            digest.kpi_alignment_sales_ready_goal_value, round(100 * 4 / 6, 1)
+        )
+        self.assertEqual(digest.kpi_alignment_sourced_pipeline_value, 5000)
+
+    def test_scores_and_rates_average_in_group_rows(self):
+        for model in (
+            "crm.lead",
+            "crm.alignment.pipeline.report",
+            "crm.alignment.speed.report",
+            "crm.lead.handoff",
+            "crm.alignment.goal.line",
+        ):
+            for name, field in self.env[model]._fields.items():
+                if field.type in ("float", "integer") and any(
+                    word in name for word in ("score", "rate", "hours_to", "progress")
+                ):
+                    self.assertIn(
+                        field.aggregator, ("avg", "max", None), f"{model}.{name}"
+                    )
+                    if field.store or self.env[model]._auto is False:
+                        self.assertEqual(field.aggregator, "avg", f"{model}.{name}")
