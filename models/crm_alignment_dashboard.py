@@ -165,6 +165,10 @@ class CrmAlignmentDashboard(models.TransientModel):
         compute="_compute_figures",
     )
 
+    def _compute_display_name(self):
+        for board in self:
+            board.display_name = self.env._("Alignment Dashboard")
+
     @api.depends("period")
     def _compute_dates(self):
         today = fields.Date.context_today(self)

@@ -111,60 +111,64 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             leads = Lead._alignment_guarded_create(vals_list)
         handoffs, slas = [], []
         lead_sql = []  # (id, create, ready, handed, accepted, conversion, closed)
+        context = {"won_stage": won_stage, "reasons": reasons, "now": now, "rng": rng}
         for lead, plan in zip(leads, plans, strict=True):
-            created = plan["created"]
-            ready = handed = accepted = conversion = closed = None
-            vals = {}
-            if plan["ready"]:
-                ready = created + timedelta(hours=rng.randint(4, 200))
-                vals["lifecycle_stage"] = "sales_ready"
-            if ready and plan["handed"] and ready < now - timedelta(days=1):
-                handed = ready + timedelta(hours=rng.randint(1, 48))
-                vals.update(
-                    lifecycle_stage="handed_off",
-                    user_id=plan["salesperson"].id,
-                    handoff_date=handed,
-                )
-                followup = plan["followup"]
-                reached = handed + timedelta(hours=followup) if followup else None
-                handoffs.append(
-                    (lead, plan, handed, reached if plan["accepted"] else None)
-                )
-                slas.append((lead, plan, handed, reached, followup))
-                if reached and plan["accepted"]:
-                    accepted = reached
-                    vals["lifecycle_stage"] = "accepted"
-                    if plan["recycled"]:
-                        vals.update(
-                            lifecycle_stage="nurture",
-                            user_id=False,
-                            recycle_count=1,
-                            recycle_reason_id=reasons[:1].id,
-                            previous_user_id=plan["salesperson"].id,
-                            company_id=lead.company_id.id,
-                        )
-                    elif plan["converted"]:
-                        conversion = accepted + timedelta(hours=rng.randint(2, 120))
-                        vals["type"] = "opportunity"
-                        if plan["outcome"] == "won" and won_stage:
-                            closed = conversion + timedelta(days=rng.randint(5, 60))
-                            vals.update(stage_id=won_stage.id, probability=100)
-                        elif plan["outcome"] == "lost":
-                            closed = conversion + timedelta(days=rng.randint(5, 40))
-                            vals.update(active=False, probability=0)
-                        if closed and closed > now:
-                            closed = now - timedelta(hours=1)
+            vals, dates = self._demo_journey(lead, plan, handoffs, slas, **context)
             if vals:
                 with flag(SKIP_BANT_SYNC):
                     lead.with_context(
                         tracking_disable=True, mail_notrack=True
                     )._alignment_guarded_write(vals)
-            lead_sql.append(
-                (lead.id, created, ready, handed, accepted, conversion, closed)
-            )
+            lead_sql.append((lead.id, *dates))
         self._demo_write_journey(leads, lead_sql, handoffs, slas)
         self._demo_goals([team for team, _user, _policy in teams])
         return leads
+
+    @api.model
+    def _demo_journey(self, lead, plan, handoffs, slas, won_stage, reasons, now, rng):
+        """One lead's way down the funnel: its final values and its dates
+        (created, sales-ready, handed off, accepted, converted, closed)."""
+        created = plan["created"]
+        ready = handed = accepted = conversion = closed = None
+        vals = {}
+        if plan["ready"]:
+            ready = created + timedelta(hours=rng.randint(4, 200))
+            vals["lifecycle_stage"] = "sales_ready"
+        if ready and plan["handed"] and ready < now - timedelta(days=1):
+            handed = ready + timedelta(hours=rng.randint(1, 48))
+            vals.update(
+                lifecycle_stage="handed_off",
+                user_id=plan["salesperson"].id,
+                handoff_date=handed,
+            )
+            followup = plan["followup"]
+            reached = handed + timedelta(hours=followup) if followup else None
+            handoffs.append((lead, plan, handed, reached if plan["accepted"] else None))
+            slas.append((lead, plan, handed, reached, followup))
+            if reached and plan["accepted"]:
+                accepted = reached
+                vals["lifecycle_stage"] = "accepted"
+                if plan["recycled"]:
+                    vals.update(
+                        lifecycle_stage="nurture",
+                        user_id=False,
+                        recycle_count=1,
+                        recycle_reason_id=reasons[:1].id,
+                        previous_user_id=plan["salesperson"].id,
+                        company_id=lead.company_id.id,
+                    )
+                elif plan["converted"]:
+                    conversion = accepted + timedelta(hours=rng.randint(2, 120))
+                    vals["type"] = "opportunity"
+                    if plan["outcome"] == "won" and won_stage:
+                        closed = conversion + timedelta(days=rng.randint(5, 60))
+                        vals.update(stage_id=won_stage.id, probability=100)
+                    elif plan["outcome"] == "lost":
+                        closed = conversion + timedelta(days=rng.randint(5, 40))
+                        vals.update(active=False, probability=0)
+                    if closed and closed > now:
+                        closed = now - timedelta(hours=1)
+        return vals, (created, ready, handed, accepted, conversion, closed)
 
     @api.model
     def _demo_write_journey(self, leads, lead_sql, handoffs, slas):

@@ -163,12 +163,14 @@ class TestScoreboard(AlignmentCase):
             (cls.l5, "2024-03-04 16:00:00"),
         ):
             cls.env.cr.execute(
-                "UPDATE crm_lead SET date_conversion = %s WHERE id = %s", [when, lead.id]
+                "UPDATE crm_lead SET date_conversion = %s WHERE id = %s",
+                [when, lead.id],
             )
         leads.invalidate_recordset(["create_date", "date_conversion"])
         for fname in ("hours_to_sales_ready", "hours_to_opportunity", "hours_to_won"):
             cls.env.add_to_compute(
-                cls.env["crm.lead"]._fields[fname], leads.with_context(active_test=False)
+                cls.env["crm.lead"]._fields[fname],
+                leads.with_context(active_test=False),
             )
         cls.env.flush_all()
 

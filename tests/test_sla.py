@@ -474,14 +474,35 @@ class TestSla(AlignmentCase, CronMixinCase):
 
     # --------------------------------------------------------------- reports
 
+    def _delivery_goal(self, target, start="2026-11-01"):
+        """Marketing's delivery target, as both managers sign it."""
+        goal = (
+            self.env["crm.alignment.goal"]
+            .with_user(self.sales_manager)
+            .create(
+                {
+                    "team_id": self.team.id,
+                    "date_start": start,
+                    "marketing_owner_id": self.marketing_manager.id,
+                    "sales_owner_id": self.sales_manager.id,
+                    "line_ids": [
+                        (0, 0, {"kpi": "sales_ready_delivered", "target": target})
+                    ],
+                }
+            )
+        )
+        goal.with_user(self.sales_manager).action_agree_sales()
+        goal.with_user(self.marketing_manager).action_agree_marketing()
+        return goal
+
     def test_marketing_scorecard_counts_deliveries_against_target(self):
-        self.policy.write({"marketing_target_count": 3, "marketing_period": "month"})
+        goal = self._delivery_goal(3)
         self._hand_off("2026-11-02 10:00:00", count=2)
         self.env.flush_all()
         with freeze_time("2026-11-20 10:00:00"):
             self.env["crm.sla.marketing.scorecard"].invalidate_model()
             rows = self.env["crm.sla.marketing.scorecard"].search(
-                [("team_id", "=", self.team.id), ("policy_id", "=", self.policy.id)]
+                [("team_id", "=", self.team.id), ("goal_id", "=", goal.id)]
             )
         november = rows.filtered(lambda row: str(row.period_start) == "2026-11-01")
         self.assertEqual(

@@ -1,4 +1,6 @@
+from odoo import fields
 from odoo.tests import HttpCase, tagged
+from odoo.tools import date_utils
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -235,3 +237,41 @@ class TestHandoffTour(HttpCase):
             "crm_alignment_abm_lead_tour",
             login="tour_abm_marketer",
         )
+
+    def test_both_teams_open_the_scoreboard_and_drill_down(self):
+        salesman = self._user(
+            "tour_score_sales", "Tour Score Sales", "sales_team.group_sale_salesman"
+        )
+        marketer = self._user(
+            "tour_score_mkt",
+            "Tour Score Marketer",
+            "crm_alignment.group_marketing_user",
+        )
+        team = self.env["crm.team"].create(
+            {"name": "Tour Score Team", "member_ids": [(6, 0, salesman.ids)]}
+        )
+        lead = (
+            self.env["crm.lead"]
+            .with_user(marketer)
+            .create(
+                {"name": "Tour Scoreboard Lead", "type": "lead", "team_id": team.id}
+            )
+        )
+        lead.with_user(marketer).handoff_to_sales(user_id=salesman.id)
+        goal = self.env["crm.alignment.goal"].create(
+            {
+                "team_id": team.id,
+                "period": "quarter",
+                "date_start": date_utils.start_of(fields.Date.today(), "quarter"),
+                "marketing_owner_id": marketer.id,
+                "sales_owner_id": salesman.id,
+                "line_ids": [(0, 0, {"kpi": "sales_ready_delivered", "target": 5})],
+            }
+        )
+        self.assertEqual(goal.line_ids.actual, 1)
+        for login in ("tour_score_sales", "tour_score_mkt"):
+            self.start_tour(
+                "/odoo/action-crm_alignment.crm_alignment_dashboard_action",
+                "crm_alignment_scoreboard_tour",
+                login=login,
+            )

@@ -13,9 +13,13 @@ import random
 import statistics
 import time
 
+from bench_scoreboard import bench_scoreboard  # noqa: E402 (tools/ on sys.path)
+
 import odoo
 from odoo import api, sql_db
 from odoo.modules.registry import Registry
+
+SCOREBOARD_KEYS = ("crm analysis", "funnel", "share", "speed", "dashboard")
 
 SEED = 20261123
 BATCH = 1000
@@ -294,7 +298,7 @@ def bench_target_matching(env, measure):
     return result
 
 
-def bench_database(dbname, n, runs, with_addon):
+def bench_database(dbname, n, runs, with_addon, sizes=()):
     rows = {}
     measure = Measure(runs)
     registry = Registry(dbname)
@@ -346,6 +350,10 @@ def bench_database(dbname, n, runs, with_addon):
             rows["bant"] = bench_bant_rescore(env, leads, measure)
             rows["sla"] = bench_sla_cron(env, leads, measure)
             rows["target match"] = bench_target_matching(env, measure)
+        if sizes:
+            rows.update(
+                bench_scoreboard(env, measure, sizes, teams, users, sources, with_addon)
+            )
         env.cr.rollback()
     return rows
 
@@ -367,6 +375,11 @@ def main():
     parser.add_argument("--addons-path", required=True)
     parser.add_argument("--data-dir", required=True)
     parser.add_argument(
+        "--scoreboard-sizes",
+        default="100000,1000000",
+        help="lead counts for the scoreboard rows (empty: none)",
+    )
+    parser.add_argument(
         "--no-baseline",
         action="store_true",
         help="only the addon's database (its own rows, when time is short)",
@@ -386,12 +399,13 @@ def main():
         f"{platform.python_version()}, {os.cpu_count()} cores, N={args.n}, "
         f"runs={args.runs}, seed={SEED}"
     )
+    sizes = [int(size) for size in args.scoreboard_sizes.split(",") if size]
     base = (
         {}
         if args.no_baseline
-        else bench_database(args.base, args.n, args.runs, with_addon=False)
+        else bench_database(args.base, args.n, args.runs, False, sizes)
     )
-    addon = bench_database(args.addon, args.n, args.runs, with_addon=True)
+    addon = bench_database(args.addon, args.n, args.runs, True, sizes)
     operations = [
         ("create", f"create N leads (batches of {BATCH})"),
         ("write", "write priority on N leads"),
@@ -404,7 +418,16 @@ def main():
         ("recycle", "recycle 1,000 leads"),
         ("target match", f"match leads to {MATCH_ACCOUNTS:,} target accounts"),
     ]
+    for size in sizes:
+        operations += [
+            (("crm analysis", size), "crm pipeline analysis (month x stage)"),
+            (("funnel", size), "scoreboard: funnel of a year's cohorts"),
+            (("share", size), "scoreboard: marketing-sourced share"),
+            (("speed", size), "scoreboard: speed to lead"),
+            (("dashboard", size), "scoreboard: whole dashboard"),
+        ]
     row_n = {"target match": MATCH_LEADS}
+    row_n.update({(key, size): size for size in sizes for key in SCOREBOARD_KEYS})
     header = f"{'operation':<42} {'N':>7} {'crm s':>8} {'addon s':>8} {'ratio':>6} "
     header += f"{'crm q':>7} {'addon q':>8}"
     print(header)

@@ -27,4 +27,5 @@ odoo_bin -d "$ADDON_DB" -i "$MODULE" --without-demo=all --stop-after-init --log-
 say "Benchmarking N=$N ($RUNS runs each)"
 "$VENV/bin/python" "$REPO_DIR/tools/bench.py" --base "$BASE_DB" --addon "$ADDON_DB" \
     --n "$N" --runs "$RUNS" --addons-path "$ADDONS_PATH" --data-dir "$DATA_DIR" \
+    --scoreboard-sizes "${BENCH_SCOREBOARD_SIZES-100000,1000000}" \
     ${BENCH_NO_BASELINE:+--no-baseline}
