@@ -307,6 +307,8 @@ class CrmLead(models.Model):
         self._alignment_guard_write(vals)
         self._alignment_guard_marketing_owner(vals)
         vals = self._bant_prepare_write(vals)
+        if self._alignment_guard_granted():
+            vals = self._funnel_prepare_write(vals)
         sla_paused_before = self._sla_before_write(vals)
         result = super(
             CrmLead, self.with_context(**{WRITTEN_FIELDS_KEY: frozenset(vals)})

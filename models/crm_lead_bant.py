@@ -429,11 +429,23 @@ class CrmLead(models.Model):
         if became_ready:
             self.env.cr.execute(
                 SQL(
-                    """UPDATE crm_lead new SET lifecycle_stage = 'sales_ready'
+                    """UPDATE crm_lead new SET lifecycle_stage = 'sales_ready',
+                              -- the funnel's journey date, the first time
+                              sales_ready_date = COALESCE(old.sales_ready_date, %s),
+                              hours_to_sales_ready = COALESCE(
+                                  old.hours_to_sales_ready,
+                                  round(crm_alignment_working_hours(
+                                      COALESCE(team.resource_calendar_id,
+                                               company.resource_calendar_id),
+                                      old.create_date, %s)::numeric, 2))
                          FROM crm_lead old
+                    LEFT JOIN crm_team team ON team.id = old.team_id
+                    LEFT JOIN res_company company ON company.id = old.company_id
                         WHERE new.id = old.id AND new.id = ANY(%s) AND new.active
                           AND new.lifecycle_stage IN ('new', 'nurture')
                     RETURNING new.id, old.lifecycle_stage""",
+                    fields.Datetime.now(),
+                    fields.Datetime.now(),
                     became_ready,
                 )
             )
@@ -455,14 +467,20 @@ class CrmLead(models.Model):
                 for (lead_id,) in self.env.cr.fetchall()
             )
         self.invalidate_model(
-            ["bant_score", "bant_sales_ready", "bant_score_band", "lifecycle_stage"]
+            [
+                "bant_score",
+                "bant_sales_ready",
+                "bant_score_band",
+                "lifecycle_stage",
+                "sales_ready_date",
+                "hours_to_sales_ready",
+            ]
         )
         # the same tracking line as a move by hand, written for the batch
         self.browse(list(moves))._alignment_track_stage_moves(moves)
         moved = [
             lead_id for lead_id, (_old, new) in moves.items() if new == "sales_ready"
         ]
-        self.browse(moved)._funnel_stamp("sales_ready")
         summary = {}
         for _lead_id, profile_id, old, new in rows:
             changed, up, down = summary.get(profile_id, (0, 0, 0))

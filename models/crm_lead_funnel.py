@@ -54,6 +54,17 @@ STAGE_STAMPS = {
 }
 
 
+# crm's own writes that may date a conversion or a closing
+CRM_STEP_TRIGGERS = frozenset(
+    ("stage_id", "probability", "active", "type", "date_conversion", "date_closed")
+)
+
+
+def _steps_ending(date_fields):
+    """The steps whose end is one of ``date_fields``."""
+    return [fname for fname, _start, end in FUNNEL_STEPS if end in date_fields]
+
+
 class CrmLead(models.Model):
     """The lead's own journey dates, the funnel's raw material: each is
     stamped the first time the lead reaches the step and never moves, so a
@@ -83,36 +94,36 @@ class CrmLead(models.Model):
     )
     hours_to_sales_ready = fields.Float(
         prefetch="crm_alignment",
-        compute="_compute_funnel_hours",
-        store=True,
+        readonly=True,
+        copy=False,
         aggregator="avg",
         string="Working Hours to Sales-Ready",
     )
     hours_to_handoff = fields.Float(
         prefetch="crm_alignment",
-        compute="_compute_funnel_hours",
-        store=True,
+        readonly=True,
+        copy=False,
         aggregator="avg",
         string="Working Hours Sales-Ready to Hand-off",
     )
     hours_to_accept = fields.Float(
         prefetch="crm_alignment",
-        compute="_compute_funnel_hours",
-        store=True,
+        readonly=True,
+        copy=False,
         aggregator="avg",
         string="Working Hours Hand-off to Acceptance",
     )
     hours_to_opportunity = fields.Float(
         prefetch="crm_alignment",
-        compute="_compute_funnel_hours",
-        store=True,
+        readonly=True,
+        copy=False,
         aggregator="avg",
         string="Working Hours Acceptance to Opportunity",
     )
     hours_to_won = fields.Float(
         prefetch="crm_alignment",
-        compute="_compute_funnel_hours",
-        store=True,
+        readonly=True,
+        copy=False,
         aggregator="avg",
         string="Working Hours Opportunity to Won",
     )
@@ -121,55 +132,58 @@ class CrmLead(models.Model):
         super().init()
         self.env.cr.execute(WORKING_HOURS_FUNCTION)
 
-    @api.depends(
-        "create_date",
-        "sales_ready_date",
-        "first_handoff_date",
-        "accepted_date",
-        "date_conversion",
-        "date_closed",
-        "team_id",
-    )
-    def _compute_funnel_hours(self):
-        """All steps of the batch in one query (values from the cache: the
-        dates may not be flushed yet). A step not reached stays empty."""
-        pairs = []  # (lead, field, calendar id, start, end)
-        default_calendar = self.env.company.resource_calendar_id.id
-        for lead in self:
-            calendar = (
-                lead.team_id.resource_calendar_id.id
-                or lead.company_id.resource_calendar_id.id
-                or default_calendar
-            )
-            for fname, start, end in FUNNEL_STEPS:
-                lead[fname] = False
-                if lead[start] and lead[end] and isinstance(lead.id, int):
-                    pairs.append((lead, fname, calendar, lead[start], lead[end]))
-        if not pairs:
+    def _funnel_update_hours(self, steps=None):
+        """Write the working hours of the given steps (default all) for these
+        leads in one UPDATE computed by PostgreSQL from the stored dates, in
+        the team's working hours (else the company's) at that moment: a later
+        change of team or calendar does not rewrite them. A step not reached
+        stays empty."""
+        steps = [step for step in FUNNEL_STEPS if steps is None or step[0] in steps]
+        if not self or not steps:
             return
+        self.flush_recordset(
+            ["create_date", "team_id", "company_id"]
+            + [name for step in steps for name in step[1:]]
+        )
+        default_calendar = self.env.company.resource_calendar_id.id
         self.env.cr.execute(
             SQL(
-                "SELECT crm_alignment_working_hours(c, a, b)"
-                "  FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[])"
-                "  WITH ORDINALITY AS t(c, a, b, n) ORDER BY n",
-                [pair[2] or None for pair in pairs],
-                [pair[3] for pair in pairs],
-                [pair[4] for pair in pairs],
+                """
+                UPDATE crm_lead l SET %(assignments)s
+                  FROM crm_lead src
+             LEFT JOIN crm_team team ON team.id = src.team_id
+             LEFT JOIN res_company company ON company.id = src.company_id
+                 WHERE l.id = src.id AND l.id = ANY(%(ids)s)
+                """,
+                assignments=SQL(", ").join(
+                    SQL(
+                        "%s = round(crm_alignment_working_hours("
+                        "COALESCE(team.resource_calendar_id,"
+                        " company.resource_calendar_id, %s),"
+                        " src.%s, src.%s)::numeric, 2)",
+                        SQL.identifier(fname),
+                        default_calendar,
+                        SQL.identifier(start),
+                        SQL.identifier(end),
+                    )
+                    for fname, start, end in steps
+                ),
+                ids=self.ids,
             )
         )
-        for (lead, fname, *_rest), (hours,) in zip(
-            pairs, self.env.cr.fetchall(), strict=True
-        ):
-            lead[fname] = round(hours or 0.0, 2)
+        self.invalidate_recordset([step[0] for step in steps])
 
     def _funnel_stamp(self, stage, date=None):
         """First time these leads reach ``stage``: stamp its journey dates
-        (the ones already set stay)."""
+        (the ones already set stay) and the working time of those steps."""
         date = date or fields.Datetime.now()
+        stamped = set()
         for fname in STAGE_STAMPS.get(stage, ()):
             unstamped = self.filtered(lambda lead, fname=fname: not lead[fname])
             if unstamped:
                 unstamped._alignment_guarded_write({fname: date})
+                stamped.add(fname)
+        self._funnel_update_hours(_steps_ending(stamped))
 
     def _funnel_after_create(self):
         by_stage = {}
@@ -180,8 +194,31 @@ class CrmLead(models.Model):
         for stage, leads in by_stage.items():
             leads._funnel_stamp(stage)
 
+    def _funnel_prepare_write(self, vals):
+        """A stage reached by every written lead for the first time: its
+        journey dates go in the same UPDATE (the common case: one batch)."""
+        stage = vals.get("lifecycle_stage")
+        if stage not in STAGE_STAMPS or not self:
+            return vals
+        date = vals.get("handoff_date") or fields.Datetime.now()
+        extra = {
+            fname: date
+            for fname in STAGE_STAMPS[stage]
+            if fname not in vals and not any(self.mapped(fname))
+        }
+        return dict(vals, **extra) if extra else vals
+
     def _funnel_after_write(self, vals):
         stage = vals.get("lifecycle_stage")
+        ended = {name for name in STAGE_STAMPS.get(stage, ()) if vals.get(name)}
+        if CRM_STEP_TRIGGERS & set(vals):
+            # crm dates its conversion and its closing itself
+            ended |= {
+                name
+                for name in ("date_conversion", "date_closed")
+                if any(self.mapped(name))
+            }
+        self._funnel_update_hours(_steps_ending(ended))
         if stage in STAGE_STAMPS:
             self._funnel_stamp(stage, vals.get("handoff_date"))
 
@@ -221,7 +258,5 @@ class CrmLead(models.Model):
         self.invalidate_model(
             ["sales_ready_date", "first_handoff_date", "accepted_date"]
         )
-        for fname, _start, _end in FUNNEL_STEPS:
-            self.env.add_to_compute(self._fields[fname], leads)
-        leads.flush_recordset()
+        leads._funnel_update_hours()
         return len(ids)

@@ -145,7 +145,9 @@ CREATE_20 = 160
 WRITE_20 = 1
 # Handing off: +3 since the rows are locked and read again before the state
 # is checked (of two users handing off the same leads, the second sees it).
-HANDOFF_20 = 59
+# +1 since the funnel's journey dates carry their working time (one
+# set-based query for the batch, crm_alignment_working_hours()).
+HANDOFF_20 = 60
 KANBAN_READ = 7
 # Recycling: +2 since the addon's lead columns are a prefetch group of their
 # own (read apart from crm's: a mass write no longer loads them).

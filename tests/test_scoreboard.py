@@ -167,12 +167,7 @@ class TestScoreboard(AlignmentCase):
                 [when, lead.id],
             )
         leads.invalidate_recordset(["create_date", "date_conversion"])
-        for fname in ("hours_to_sales_ready", "hours_to_opportunity", "hours_to_won"):
-            cls.env.add_to_compute(
-                cls.env["crm.lead"]._fields[fname],
-                leads.with_context(active_test=False),
-            )
-        cls.env.flush_all()
+        leads.with_context(active_test=False)._funnel_update_hours()
 
     def _scope(self, **kwargs):
         return (
