@@ -112,7 +112,7 @@ class CrmAlignmentDashboard(models.TransientModel):
     weighted_share = fields.Float(
         string="Share of Weighted Pipeline (%)", compute="_compute_figures"
     )
-    won_revenue = fields.Monetary(string="Won Revenue", compute="_compute_figures")
+    won_revenue = fields.Monetary(compute="_compute_figures")
     sourced_won_revenue = fields.Monetary(
         string="Marketing-Sourced Won", compute="_compute_figures"
     )
@@ -556,12 +556,12 @@ class CrmAlignmentDashboard(models.TransientModel):
         self.env[model].check_access("read")
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("%(figure)s, %(start)s to %(end)s")
-            % {
-                "figure": figure.replace("_", " ").capitalize(),
-                "start": self.date_from,
-                "end": self.date_to,
-            },
+            "name": self.env._(
+                "%(figure)s, %(start)s to %(end)s",
+                figure=figure.replace("_", " ").capitalize(),
+                start=self.date_from,
+                end=self.date_to,
+            ),
             "res_model": model,
             "views": [(False, "list"), (False, "form")],
             "domain": domain,

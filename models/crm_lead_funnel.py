@@ -129,8 +129,9 @@ class CrmLead(models.Model):
     )
 
     def init(self):
-        super().init()
+        result = super().init()
         self.env.cr.execute(WORKING_HOURS_FUNCTION)
+        return result
 
     def _funnel_update_hours(self, steps=None):
         """Write the working hours of the given steps (default all) for these

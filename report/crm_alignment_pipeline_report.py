@@ -115,7 +115,7 @@ class CrmAlignmentPipelineReport(models.Model):
     sourced_weighted_pipeline_revenue = fields.Monetary(
         string="Marketing-Sourced Weighted Pipeline", readonly=True
     )
-    won_revenue = fields.Monetary(string="Won Revenue", readonly=True)
+    won_revenue = fields.Monetary(readonly=True)
     sourced_won_revenue = fields.Monetary(
         string="Marketing-Sourced Won Revenue", readonly=True
     )
