@@ -53,3 +53,10 @@ def post_init_hook(env):
     if env.ref("crm_alignment.user_marketing_demo", raise_if_not_found=False):
         # demo: a year of shared pipeline, made after the classification
         env["crm.alignment.scoreboard"]._demo_history()
+
+
+def uninstall_hook(env):
+    """The one database object the ORM does not know about."""
+    env.cr.execute(
+        "DROP FUNCTION IF EXISTS crm_alignment_working_hours(integer, timestamp, timestamp)"
+    )
