@@ -56,7 +56,10 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
-    """The one database object the ORM does not know about."""
+    """The database objects the ORM does not know about."""
     env.cr.execute(
-        "DROP FUNCTION IF EXISTS crm_alignment_working_hours(integer, timestamp, timestamp)"
+        "DROP FUNCTION IF EXISTS"
+        " crm_alignment_working_hours(integer, timestamp, timestamp)"
     )
+    for index in ("create_date", "date_closed"):
+        env.cr.execute(f"DROP INDEX IF EXISTS crm_lead_alignment_{index}_index")

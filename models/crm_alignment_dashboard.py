@@ -201,8 +201,12 @@ class CrmAlignmentDashboard(models.TransientModel):
                 continue
             funnel = Scoreboard._funnel(scope)
             counts = {step["step"]: step["count"] for step in funnel["steps"]}
-            share = Scoreboard._sourced_share(scope)
-            speed = Scoreboard._speed_to_lead(scope)
+            share = Scoreboard._sourced_share(scope, funnel=funnel)
+            # totals, per salesperson and per team in one scan
+            speed_sets = Scoreboard._speed_to_lead(
+                scope, group_by=("T.user_id", "T.team_id")
+            )
+            speed = speed_sets[None]
             board.update(
                 {f"{step}_count": counts[step] for step in FUNNEL_FIGURES}
                 | {
@@ -225,8 +229,8 @@ class CrmAlignmentDashboard(models.TransientModel):
                     "speed_p50": speed["p50"],
                     "speed_p90": speed["p90"],
                     "within_sla_rate": speed["within_sla"],
-                    "speed_html": board._speed_table(scope),
-                    "speed_team_html": board._speed_table(scope, "T.team_id"),
+                    "speed_html": board._speed_table(speed_sets, 0),
+                    "speed_team_html": board._speed_table(speed_sets, 1),
                     "campaigns_html": board._campaigns_table(scope),
                     "breach_count": self.env["crm.lead.sla"].search_count(
                         board._drill_domain("breaches")
@@ -306,15 +310,18 @@ class CrmAlignmentDashboard(models.TransientModel):
             rows,
         )
 
-    def _speed_table(self, scope, group_by="T.user_id"):
+    def _speed_table(self, speed_sets, index):
+        """Speed to lead per salesperson (index 0) or team (1)."""
         model, header, nobody = (
             ("res.users", self.env._("Salesperson"), self.env._("No salesperson"))
-            if group_by == "T.user_id"
+            if index == 0
             else ("crm.team", self.env._("Sales Team"), self.env._("No team"))
         )
         rows = []
-        for key, figures in self.env["crm.alignment.scoreboard"]._speed_to_lead(
-            scope, group_by=group_by
+        for key, figures in (
+            (key[1], figures)
+            for key, figures in speed_sets.items()
+            if key and key[0] == index
         ):
             rows.append(
                 (

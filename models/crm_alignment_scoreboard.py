@@ -55,6 +55,12 @@ FUNNEL_STEPS = (
     ("won", "won_count", "hours_to_won"),
 )
 FUNNEL_OUTCOMES = ("recycled", "lost", "never_followed_up")
+PIPELINE_COLUMNS = (
+    "pipeline_revenue",
+    "weighted_pipeline_revenue",
+    "sourced_pipeline_revenue",
+    "sourced_weighted_pipeline_revenue",
+)
 # The seed's benchmark of marketing's share of the forecasted pipeline.
 SOURCED_SHARE_BANDS = (("laggard", 13.0), ("average", 22.0), ("best_in_class", 40.0))
 
@@ -133,11 +139,19 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             return SQL(text.replace("T.", "%(t)s."), t=alias)
 
         select = [expr(column) for column in columns]
-        if group_by:
-            select.insert(0, expr(group_by))
-        sql = query.select(*select)
-        if group_by:
-            sql = SQL("%s GROUP BY 1", sql)
+        if isinstance(group_by, tuple):
+            # several groupings in one scan: (grouping ids, key columns...)
+            keys = [expr(key) for key in group_by]
+            select = [SQL("GROUPING(%s)", SQL(", ").join(keys)), *keys, *select]
+            sql = SQL(
+                "%s GROUP BY GROUPING SETS ((), %s)",
+                query.select(*select),
+                SQL(", ").join(SQL("(%s)", key) for key in keys),
+            )
+        elif group_by:
+            sql = SQL("%s GROUP BY 1", query.select(expr(group_by), *select))
+        else:
+            sql = query.select(*select)
         return self.env.execute_query(sql)
 
     @api.model
@@ -150,6 +164,7 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             f"percentile_cont(0.5) WITHIN GROUP (ORDER BY T.{hours})"
             for _step, _c, hours in FUNNEL_STEPS[1:]
         ]
+        columns += [f"sum(T.{column})" for column in PIPELINE_COLUMNS]
         rows = self._aggregate(
             "crm.alignment.pipeline.report",
             self._cohort_domain(scope),
@@ -161,7 +176,8 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             key, row = (row[0], row[1:]) if group_by else (None, row)
             counts = [int(value or 0) for value in row[: len(FUNNEL_STEPS)]]
             outcomes = row[len(FUNNEL_STEPS) : len(FUNNEL_STEPS) + 3]
-            medians = row[len(FUNNEL_STEPS) + 3 :]
+            medians = row[len(FUNNEL_STEPS) + 3 : 2 * len(FUNNEL_STEPS) + 2]
+            pipeline = row[2 * len(FUNNEL_STEPS) + 2 :]
             steps = []
             for index, (step, _column, _hours) in enumerate(FUNNEL_STEPS):
                 steps.append(
@@ -178,6 +194,7 @@ class CrmAlignmentScoreboard(models.AbstractModel):
                 )
             figures = {
                 "steps": steps,
+                "pipeline": [value or 0.0 for value in pipeline],
                 **{
                     outcome: int(value or 0)
                     for outcome, value in zip(FUNNEL_OUTCOMES, outcomes, strict=True)
@@ -190,20 +207,19 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         return result
 
     @api.model
-    def _sourced_share(self, scope):
+    def _sourced_share(self, scope, funnel=None):
         """Marketing's share of the open pipeline (cohort) and of the revenue
-        won in the period."""
+        won in the period. ``funnel``: the cohort's figures when already
+        read (they carry the pipeline's sums)."""
         report = "crm.alignment.pipeline.report"
-        pipeline, weighted, sourced, sourced_weighted = self._aggregate(
-            report,
-            self._cohort_domain(scope),
-            [
-                "sum(T.pipeline_revenue)",
-                "sum(T.weighted_pipeline_revenue)",
-                "sum(T.sourced_pipeline_revenue)",
-                "sum(T.sourced_weighted_pipeline_revenue)",
-            ],
-        )[0]
+        if funnel:
+            pipeline, weighted, sourced, sourced_weighted = funnel["pipeline"]
+        else:
+            pipeline, weighted, sourced, sourced_weighted = self._aggregate(
+                report,
+                self._cohort_domain(scope),
+                [f"sum(T.{column})" for column in PIPELINE_COLUMNS],
+            )[0]
         won, sourced_won = self._aggregate(
             report,
             self._won_domain(scope),
@@ -241,26 +257,43 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             ],
             group_by=group_by,
         )
+        if isinstance(group_by, tuple):
+            # {None: totals, (index, key): figures of key in group_by[index]}
+            sets = {}
+            for grouping, *row in rows:
+                keys, row = row[: len(group_by)], row[len(group_by) :]
+                figures = self._speed_figures(row)
+                if grouping == 2 ** len(group_by) - 1:
+                    sets[None] = figures
+                    continue
+                for index, key in enumerate(keys):
+                    if not grouping & (1 << (len(group_by) - 1 - index)):
+                        sets[(index, key)] = figures
+            return sets
         result = []
         for row in rows:
             key, row = (row[0], row[1:]) if group_by else (None, row)
-            total, within_1h, day, over, never, waiting, p50, p90, sla = row
-            figures = {
-                "handoffs": total,
-                "within_1h": within_1h,
-                "1_24h": day,
-                "over_24h": over,
-                "never": never,
-                "waiting": waiting,
-                "p50": round(p50 or 0.0, 1),
-                "p90": round(p90 or 0.0, 1),
-                "within_sla": round(sla or 0.0, 1),
-            }
+            figures = self._speed_figures(row)
             if group_by:
                 result.append((key, figures))
             else:
                 return figures
         return result
+
+    @api.model
+    def _speed_figures(self, row):
+        total, within_1h, day, over, never, waiting, p50, p90, sla = row
+        return {
+            "handoffs": total,
+            "within_1h": within_1h,
+            "1_24h": day,
+            "over_24h": over,
+            "never": never,
+            "waiting": waiting,
+            "p50": round(p50 or 0.0, 1),
+            "p90": round(p90 or 0.0, 1),
+            "within_sla": round(sla or 0.0, 1),
+        }
 
     @api.model
     def _deliveries(self, scope):

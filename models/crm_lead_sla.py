@@ -65,7 +65,7 @@ class CrmLeadSla(models.Model):
         comodel_name="resource.calendar", string="Working Hours"
     )
     handoff_id = fields.Many2one(comodel_name="crm.lead.handoff", string="Hand-off")
-    start_date = fields.Datetime(required=True, readonly=True)
+    start_date = fields.Datetime(required=True, readonly=True, index=True)
     deadline = fields.Datetime(required=True, index=True)
     reminder_date = fields.Datetime(index="btree_not_null")
     reached_date = fields.Datetime(readonly=True)

@@ -460,6 +460,11 @@ class TestScoreboard(AlignmentCase):
         self.assertEqual(board.breach_count, 2, "L2's late follow-up and L3")
         self.assertEqual(board.recycle_count, 1)
         self.assertEqual(board.share_band, "best_in_class")
+        # speed per team and per salesperson, from the same scan
+        self.assertIn(
+            f"<td>{self.team.name}</td><td>5</td><td>3</td>", board.speed_team_html
+        )
+        self.assertIn(f"<td>{self.salesman.name}</td><td>5</td>", board.speed_html)
         self.assertIn(
             "L2",
             self.env["crm.lead.handoff"]

@@ -26,8 +26,8 @@ SELECT 'Score lead ' || i, CASE WHEN j.step >= 4 THEN 'opportunity' ELSE 'lead' 
        1, 1, j.created, j.created %(addon_values)s
   FROM generate_series(%(first)s, %(last)s) i
  CROSS JOIN LATERAL (
-       SELECT timestamp '2026-01-01' + (mod(i::bigint * 7919, 365 * 24) || ' hours')::interval
-                  AS created,
+       SELECT timestamp '2026-01-01'
+                  + (mod(i::bigint * 7919, 365 * 24) || ' hours')::interval AS created,
               CASE WHEN mod(i, 10) < 4 THEN 0 WHEN mod(i, 10) = 4 THEN 1
                    WHEN mod(i, 10) = 5 THEN 2 WHEN mod(i, 10) = 6 THEN 3
                    WHEN mod(i, 10) IN (7, 8) THEN 4 ELSE 5 END AS step,

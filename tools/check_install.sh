@@ -104,6 +104,8 @@ columns="$(psql -d "$DB" -Atc "select string_agg(table_name || '.' || column_nam
 [ -z "$columns" ] || die "columns left after uninstall: $columns"
 functions="$(psql -d "$DB" -Atc "select string_agg(proname, ', ') from pg_proc where proname like 'crm_alignment%'")"
 [ -z "$functions" ] || die "functions left after uninstall: $functions"
+indexes="$(psql -d "$DB" -Atc "select string_agg(indexname, ', ') from pg_indexes where indexname like '%alignment%'")"
+[ -z "$indexes" ] || die "indexes left after uninstall: $indexes"
 after="$(crm_digest)"
 if [ "$after" != "$before" ]; then
     changed="$( (diff <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") || true) | grep '^>' | cut -d= -f1 | tr -d '> ' | xargs)"
