@@ -65,6 +65,24 @@ PIPELINE_COLUMNS = (
 SOURCED_SHARE_BANDS = (("laggard", 13.0), ("average", 22.0), ("best_in_class", 40.0))
 
 
+def _percentile(histogram, fraction):
+    """percentile_cont over [(value, count)]: the same interpolation as
+    PostgreSQL's, without expanding the histogram."""
+    histogram = sorted(histogram)
+    total = sum(count for _value, count in histogram)
+    position = fraction * (total - 1)
+    lower, upper = int(position), min(int(position) + 1, total - 1)
+    seen, low_value, high_value = 0, None, None
+    for value, count in histogram:
+        if low_value is None and lower < seen + count:
+            low_value = value
+        if upper < seen + count:
+            high_value = value
+            break
+        seen += count
+    return low_value + (high_value - low_value) * (position - lower)
+
+
 def _rate(part, whole):
     return round(100.0 * part / whole, 1) if whole else 0.0
 
@@ -160,24 +178,18 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         before, median working hours from the step before; and outcomes."""
         columns = [f"sum(T.{column})" for _step, column, _h in FUNNEL_STEPS]
         columns += [f"sum(T.{outcome}_count)" for outcome in FUNNEL_OUTCOMES]
-        columns += [
-            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY T.{hours})"
-            for _step, _c, hours in FUNNEL_STEPS[1:]
-        ]
         columns += [f"sum(T.{column})" for column in PIPELINE_COLUMNS]
+        report = "crm.alignment.pipeline.report"
         rows = self._aggregate(
-            "crm.alignment.pipeline.report",
-            self._cohort_domain(scope),
-            columns,
-            group_by=group_by,
+            report, self._cohort_domain(scope), columns, group_by=group_by
         )
+        medians = self._step_medians(report, self._cohort_domain(scope), group_by)
         result = []
         for row in rows:
             key, row = (row[0], row[1:]) if group_by else (None, row)
             counts = [int(value or 0) for value in row[: len(FUNNEL_STEPS)]]
             outcomes = row[len(FUNNEL_STEPS) : len(FUNNEL_STEPS) + 3]
-            medians = row[len(FUNNEL_STEPS) + 3 : 2 * len(FUNNEL_STEPS) + 2]
-            pipeline = row[2 * len(FUNNEL_STEPS) + 2 :]
+            pipeline = row[len(FUNNEL_STEPS) + 3 :]
             steps = []
             for index, (step, _column, _hours) in enumerate(FUNNEL_STEPS):
                 steps.append(
@@ -187,9 +199,7 @@ class CrmAlignmentScoreboard(models.AbstractModel):
                         "conversion": _rate(counts[index], counts[index - 1])
                         if index
                         else 100.0,
-                        "median_hours": round(medians[index - 1] or 0.0, 1)
-                        if index
-                        else 0.0,
+                        "median_hours": round(medians.get((key, index), 0.0), 1),
                     }
                 )
             figures = {
@@ -205,6 +215,48 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             else:
                 return figures
         return result
+
+    @api.model
+    def _step_medians(self, model, domain, group_by=None):
+        """{(group key, step index): median working hours from the step
+        before}, exact, from one histogram of the stored durations (two
+        decimals, so few distinct values): a hash aggregate PostgreSQL runs
+        in parallel, where five ordered-set aggregates would sort the cohort
+        five times on one core."""
+        query = self.env[model].with_context(active_test=False)._search(domain)
+        alias = SQL.identifier(query.table)
+        hours = [hours for _step, _count, hours in FUNNEL_STEPS[1:]]
+        key = (
+            SQL(group_by.replace("T.", "%(t)s."), t=alias) if group_by else SQL("NULL")
+        )
+        inner = query.select(
+            SQL("%s AS key", key),
+            *(
+                SQL("%s.%s AS h%s", alias, SQL.identifier(name), index)
+                for index, name in enumerate(hours, 1)
+            ),
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT cohort.key, step.index, step.hours, count(*)
+                     FROM (%s) cohort
+               CROSS JOIN LATERAL (VALUES %s) AS step(index, hours)
+                    WHERE step.hours IS NOT NULL
+                 GROUP BY 1, 2, 3""",
+                inner,
+                SQL(", ").join(
+                    SQL("(%s, cohort.%s)", index, SQL.identifier(f"h{index}"))
+                    for index in range(1, len(hours) + 1)
+                ),
+            )
+        )
+        histograms = {}
+        for group, index, value, count in rows:
+            histograms.setdefault((group, index), []).append((value, count))
+        return {
+            group_step: _percentile(histogram, 0.5)
+            for group_step, histogram in histograms.items()
+        }
 
     @api.model
     def _sourced_share(self, scope, funnel=None):

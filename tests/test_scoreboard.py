@@ -205,6 +205,32 @@ class TestScoreboard(AlignmentCase):
         # opportunity -> won: L1 Tue 10:00 -> Wed 09:00 = 7 working hours
         self.assertEqual(steps["won"]["median_hours"], 7.0)
 
+    def test_step_medians_match_postgresql(self):
+        """The histogram medians are PostgreSQL's percentile_cont, exactly,
+        on the demo's year of history too."""
+        scope = self._scope(
+            date_from=date(2000, 1, 1), date_to=date(2100, 1, 1), team_ids=None
+        )
+        steps = self.Scoreboard._funnel(scope)["steps"]
+        for index, name in enumerate(
+            (
+                "hours_to_sales_ready",
+                "hours_to_handoff",
+                "hours_to_accept",
+                "hours_to_opportunity",
+                "hours_to_won",
+            ),
+            1,
+        ):
+            self.env.cr.execute(
+                f"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY {name})"
+                " FROM crm_alignment_pipeline_report WHERE company_id = %s"
+                " OR company_id IS NULL",
+                [self.company.id],
+            )
+            expected = self.env.cr.fetchone()[0] or 0.0
+            self.assertEqual(steps[index]["median_hours"], round(expected, 1), name)
+
     def test_funnel_without_team_and_per_company(self):
         everyone = self.Scoreboard._funnel(self._scope(team_ids=None))
         self.assertEqual(everyone["steps"][0]["count"], 7, "L6 has no team")
