@@ -231,6 +231,30 @@ class TestScoreboard(AlignmentCase):
             expected = self.env.cr.fetchone()[0] or 0.0
             self.assertEqual(steps[index]["median_hours"], round(expected, 1), name)
 
+    def test_backfill_from_the_journey_log(self):
+        """An upgrade from 18.0.1.1.0: journey dates come from the log."""
+        leads = self.l1 | self.l2 | self.l3
+        expected = [
+            (lead.sales_ready_date, lead.first_handoff_date, lead.accepted_date)
+            for lead in leads
+        ]
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET sales_ready_date = NULL, first_handoff_date = NULL,"
+            " accepted_date = NULL, hours_to_accept = NULL WHERE id IN %s",
+            [tuple(leads.ids)],
+        )
+        leads.invalidate_recordset()
+        self.env["crm.lead"]._funnel_backfill()
+        # L1 was sales-ready before its hand-off: the log knows only the
+        # hand-off, which is then its first sales-ready date too
+        self.assertEqual(
+            [(lead.first_handoff_date, lead.accepted_date) for lead in leads],
+            [(first, accepted) for _ready, first, accepted in expected],
+        )
+        self.assertEqual(self.l1.sales_ready_date, self.l1.first_handoff_date)
+        self.assertEqual(self.l2.hours_to_accept, 9.0)
+
     def test_funnel_without_team_and_per_company(self):
         everyone = self.Scoreboard._funnel(self._scope(team_ids=None))
         self.assertEqual(everyone["steps"][0]["count"], 7, "L6 has no team")
