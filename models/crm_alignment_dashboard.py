@@ -98,6 +98,41 @@ class CrmAlignmentDashboard(models.TransientModel):
     never_followed_up_count = fields.Integer(
         string="Never Followed Up", compute="_compute_figures"
     )
+    sales_ready_conversion = fields.Float(
+        string="Sales-Ready from Created (%)", compute="_compute_figures"
+    )
+    sales_ready_median_hours = fields.Float(
+        string="Median Working Hours Created to Sales-Ready",
+        compute="_compute_figures",
+    )
+    handed_off_conversion = fields.Float(
+        string="Handed Off from Sales-Ready (%)", compute="_compute_figures"
+    )
+    handed_off_median_hours = fields.Float(
+        string="Median Working Hours Sales-Ready to Handed Off",
+        compute="_compute_figures",
+    )
+    accepted_conversion = fields.Float(
+        string="Accepted from Handed Off (%)", compute="_compute_figures"
+    )
+    accepted_median_hours = fields.Float(
+        string="Median Working Hours Handed Off to Accepted",
+        compute="_compute_figures",
+    )
+    opportunity_conversion = fields.Float(
+        string="Opportunity from Accepted (%)", compute="_compute_figures"
+    )
+    opportunity_median_hours = fields.Float(
+        string="Median Working Hours Accepted to Opportunity",
+        compute="_compute_figures",
+    )
+    won_conversion = fields.Float(
+        string="Won from Opportunity (%)", compute="_compute_figures"
+    )
+    won_median_hours = fields.Float(
+        string="Median Working Hours Opportunity to Won",
+        compute="_compute_figures",
+    )
     funnel_html = fields.Html(string="Funnel", compute="_compute_figures")
     # marketing-sourced share
     pipeline_revenue = fields.Monetary(
@@ -201,6 +236,10 @@ class CrmAlignmentDashboard(models.TransientModel):
                 continue
             funnel = Scoreboard._funnel(scope)
             counts = {step["step"]: step["count"] for step in funnel["steps"]}
+            step_figures = {}
+            for step in funnel["steps"][1:]:
+                step_figures[f"{step['step']}_conversion"] = step["conversion"]
+                step_figures[f"{step['step']}_median_hours"] = step["median_hours"]
             share = Scoreboard._sourced_share(scope, funnel=funnel)
             # totals, per salesperson and per team in one scan
             speed_sets = Scoreboard._speed_to_lead(
@@ -209,6 +248,7 @@ class CrmAlignmentDashboard(models.TransientModel):
             speed = speed_sets[None]
             board.update(
                 {f"{step}_count": counts[step] for step in FUNNEL_FIGURES}
+                | step_figures
                 | {
                     "recycled_count": funnel["recycled"],
                     "lost_count": funnel["lost"],

@@ -2,10 +2,12 @@ from datetime import date, datetime
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import date_utils
 
-from .common import AlignmentCase
+from .common import AlignmentCase, execute_kw
 from .test_sla import _calendar
 
 MARCH = {"date_from": date(2024, 3, 1), "date_to": date(2024, 3, 31)}
@@ -510,6 +512,15 @@ class TestScoreboard(AlignmentCase):
         self.assertEqual(board.breach_count, 2, "L2's late follow-up and L3")
         self.assertEqual(board.recycle_count, 1)
         self.assertEqual(board.share_band, "best_in_class")
+        # the funnel's rates and times, as fields an API client reads
+        self.assertEqual(
+            (
+                board.sales_ready_conversion,
+                board.won_conversion,
+                board.accepted_median_hours,
+            ),
+            (83.3, 25.0, 0.5),
+        )
         # speed per team and per salesperson, from the same scan
         self.assertIn(
             f"<td>{self.team.name}</td><td>5</td><td>3</td>", board.speed_team_html
@@ -580,3 +591,171 @@ class TestScoreboard(AlignmentCase):
                     )
                     if field.store or self.env[model]._auto is False:
                         self.assertEqual(field.aggregator, "avg", f"{model}.{name}")
+
+
+@tagged("post_install", "-at_install")
+class TestScoreboardOverRpc(HttpCase):
+    """What an external client does: build a known history through /jsonrpc
+    as the people who do it, then read the scoreboard back as they would."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+
+        def user(login, groups):
+            return new_test_user(env, login=login, groups=groups, name=login.title())
+
+        cls.marketer = user("rpc_sb_marketer", "crm_alignment.group_marketing_user")
+        cls.salesman = user("rpc_sb_salesman", "sales_team.group_sale_salesman")
+        cls.sales_manager = user("rpc_sb_sales_mgr", "sales_team.group_sale_manager")
+        cls.marketing_manager = user(
+            "rpc_sb_mkt_mgr", "crm_alignment.group_marketing_manager"
+        )
+        cls.team = env["crm.team"].create(
+            {
+                "name": "RPC Scoreboard Team",
+                "user_id": cls.sales_manager.id,
+                "member_ids": [(6, 0, cls.salesman.ids)],
+            }
+        )
+        env["crm.sla.policy"].create(
+            {"name": "RPC SLA", "team_ids": [(6, 0, cls.team.ids)], "followup_hours": 8}
+        )
+        cls.reason = env["crm.recycle.reason"].search(
+            [("note_required", "=", False)], limit=1
+        )
+
+    def call(self, user, model, method, *args, **kwargs):
+        response = execute_kw(
+            self, user.id, user.login, model, method, list(args), kwargs
+        )
+        self.assertNotIn("error", response, response.get("error"))
+        return response.get("result")
+
+    def test_external_client_reads_back_hand_counted_figures(self):
+        marketer, salesman = self.marketer, self.salesman
+        a, b, c, d = (
+            self.call(
+                marketer,
+                "crm.lead",
+                "create",
+                {"name": f"RPC {name}", "type": "lead", "team_id": self.team.id},
+            )
+            for name in "ABCD"
+        )
+        self.call(
+            marketer, "crm.lead", "handoff_to_sales", [a, b, c], user_id=salesman.id
+        )
+        self.call(salesman, "crm.lead", "action_accept", [a, b])
+        self.call(salesman, "crm.lead", "recycle_to_nurture", [b], self.reason.id)
+        self.call(marketer, "crm.lead", "handoff_to_sales", [b], user_id=salesman.id)
+        self.call(salesman, "crm.lead", "action_accept", [b])
+        self.call(salesman, "crm.lead", "write", [a], {"expected_revenue": 1000})
+        self.call(salesman, "crm.lead", "action_set_won", [a])
+        self.call(salesman, "crm.lead", "action_set_lost", [c])
+        # the dashboard of the team for this month, as the salesperson
+        board = self.call(
+            salesman,
+            "crm.alignment.dashboard",
+            "create",
+            {"period": "this_month", "team_id": self.team.id},
+        )
+        names = [
+            "created_count",
+            "sales_ready_count",
+            "handed_off_count",
+            "accepted_count",
+            "opportunity_count",
+            "won_count",
+            "recycled_count",
+            "lost_count",
+            "never_followed_up_count",
+            "accepted_conversion",
+            "speed_within_1h",
+            "speed_never",
+            "within_sla_rate",
+            "won_revenue",
+            "sourced_won_revenue",
+            "won_share",
+        ]
+        figures = self.call(
+            salesman, "crm.alignment.dashboard", "read", [board], names
+        )[0]
+        self.assertEqual(
+            [figures[name] for name in names],
+            # A, B, C handed off; A and B accepted; A won (1,000, marketing's);
+            # B recycled once and handed off again; C lost; D created only;
+            # SLAs: A, B twice, all met at once (C's was cancelled by the loss)
+            [4, 3, 3, 2, 1, 1, 1, 1, 0, 66.7, 3, 0, 100.0, 1000, 1000, 100.0],
+        )
+        action = self.call(
+            salesman,
+            "crm.alignment.dashboard",
+            "action_drill_down",
+            [board],
+            figure="accepted",
+        )
+        self.assertEqual(
+            sorted(self.call(salesman, "crm.lead", "search", action["domain"])),
+            sorted([a, b]),
+        )
+        # a goal both managers sign, read back live
+        goal = self.call(
+            self.sales_manager,
+            "crm.alignment.goal",
+            "create",
+            {
+                "team_id": self.team.id,
+                "date_start": fields.Date.to_string(
+                    date_utils.start_of(fields.Date.today(), "month")
+                ),
+                "marketing_owner_id": self.marketing_manager.id,
+                "sales_owner_id": self.sales_manager.id,
+                "line_ids": [
+                    (0, 0, {"kpi": "sales_ready_delivered", "target": 4}),
+                    (0, 0, {"kpi": "acceptance_rate", "target": 70}),
+                ],
+            },
+        )
+        self.call(
+            self.sales_manager, "crm.alignment.goal", "action_agree_sales", [goal]
+        )
+        self.call(
+            self.marketing_manager,
+            "crm.alignment.goal",
+            "action_agree_marketing",
+            [goal],
+        )
+        lines = self.call(
+            marketer,
+            "crm.alignment.goal.line",
+            "search_read",
+            [("goal_id", "=", goal)],
+            [
+                "kpi",
+                "actual",
+                "is_met",
+                "quality_acceptance_rate",
+                "quality_recycle_rate",
+            ],
+        )
+        by_kpi = {line["kpi"]: line for line in lines}
+        # delivered: A, B, C (B once); accepted of those: A, B; recycled: B
+        self.assertEqual(
+            [
+                by_kpi["sales_ready_delivered"][key]
+                for key in (
+                    "actual",
+                    "is_met",
+                    "quality_acceptance_rate",
+                    "quality_recycle_rate",
+                )
+            ],
+            [3, False, 66.7, 33.3],
+        )
+        # hand-offs: A, B, B, C; accepted: A, B, B
+        self.assertEqual(
+            (by_kpi["acceptance_rate"]["actual"], by_kpi["acceptance_rate"]["is_met"]),
+            (75.0, True),
+        )
