@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TOOLS := tools
 
-.PHONY: help run stop test check-install lint format doctor pot bench compat wheel readme loadtest faults clean distclean
+.PHONY: help run stop test check-install upgrade-check lint format doctor pot bench compat wheel readme loadtest faults clean distclean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ test: ## install the addon in a throwaway database and run all its tests and tou
 
 check-install: ## install without demo data in a new database, then uninstall cleanly
 	@$(TOOLS)/check_install.sh
+
+upgrade-check: ## the previous release with demo data, upgraded to this one: its migration checked
+	@$(TOOLS)/upgrade_check.sh
 
 lint: ## ruff check, ruff format --check, pylint-odoo
 	@$(TOOLS)/lint.sh

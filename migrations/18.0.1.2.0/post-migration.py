@@ -9,6 +9,8 @@
 
 import logging
 
+from markupsafe import Markup
+
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tools import date_utils, sql
 
@@ -18,6 +20,7 @@ _logger = logging.getLogger(__name__)
 def _policy_targets_to_goals(env):
     cr = env.cr
     if not sql.column_exists(cr, "crm_sla_policy", "marketing_target_count"):
+        _logger.info("crm_alignment: no per-policy marketing target to move")
         return
     cr.execute(
         """
@@ -29,9 +32,11 @@ def _policy_targets_to_goals(env):
       GROUP BY p.id
         """
     )
+    policies = cr.fetchall()  # before any other query on this cursor
     Goal = env["crm.alignment.goal"]
     today = fields.Date.context_today(Goal)
-    for _id, company_id, target, period, name, team_ids in cr.fetchall():
+    for policy_id, company_id, target, period, _name, team_ids in policies:
+        name = env["crm.sla.policy"].browse(policy_id).name
         factor = 4 if period == "week" else 1
         period = "quarter" if period == "quarter" else "month"
         start = date_utils.start_of(today, period)
@@ -55,8 +60,11 @@ def _policy_targets_to_goals(env):
                     "date_start": start,
                     "sales_owner_id": (team.user_id or env.user).id,
                     "marketing_owner_id": (team.marketing_user_id or env.user).id,
-                    "note": f"<p>From the target of SLA policy {name} "
-                    f"({target} per {'week' if factor == 4 else period}).</p>",
+                    "note": Markup("<p>%s</p>")
+                    % (
+                        f"From the target of SLA policy {name} "
+                        f"({target} per {'week' if factor == 4 else period})."
+                    ),
                     "line_ids": [
                         fields.Command.create(
                             {"kpi": "sales_ready_delivered", "target": target * factor}
