@@ -59,6 +59,9 @@
         "demo/crm_target_account_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "crm_alignment/static/src/scss/crm_alignment_dashboard.scss",
+        ],
         "web.assets_tests": [
             "crm_alignment/static/tests/tours/**/*",
         ],

@@ -20,6 +20,7 @@ class CrmAlignmentGoalLine(models.Model):
         ondelete="cascade",
     )
     company_id = fields.Many2one(related="goal_id.company_id", store=True)
+    goal_state = fields.Selection(related="goal_id.state", string="Agreement")
     sequence = fields.Integer(default=10)
     kpi = fields.Selection(
         selection=[(key, label) for key, (label, *_rest) in GOAL_KPIS.items()],
