@@ -245,20 +245,3 @@ class CrmAlignmentGoal(models.Model):
             "team_ids": self.team_id.ids if self.team_id else None,
             "company_ids": self.company_id.ids,
         }
-
-    @api.model
-    def _agreed_target(self, kpi, team, day, company):
-        """The agreed target of one KPI for a team on a day (the team's own
-        goal, else the company-wide one), or None."""
-        lines = self.env["crm.alignment.goal.line"].search(
-            [
-                ("kpi", "=", kpi),
-                ("goal_id.state", "=", "agreed"),
-                ("goal_id.company_id", "=", company.id),
-                ("goal_id.team_id", "in", [team.id, False]),
-                ("goal_id.date_start", "<=", day),
-                ("goal_id.date_end", ">=", day),
-            ]
-        )
-        line = lines.filtered(lambda ln: ln.goal_id.team_id) or lines
-        return line[:1].target if line else None
