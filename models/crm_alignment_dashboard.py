@@ -229,12 +229,16 @@ class CrmAlignmentDashboard(models.TransientModel):
     @api.depends("date_from", "date_to", "team_id")
     def _compute_figures(self):
         Scoreboard = self.env["crm.alignment.scoreboard"]
+        # the reports are views over crm's tables: flush what was written
+        self.env.flush_all()
         for board in self:
             scope = board._scope()
             if not scope:
                 board._reset_figures()
                 continue
-            funnel = Scoreboard._funnel(scope)
+            # the funnel and its split by source, from one scan
+            funnel_sets = Scoreboard._funnel(scope, group_by=("T.source_id",))
+            funnel = funnel_sets[None]
             counts = {step["step"]: step["count"] for step in funnel["steps"]}
             step_figures = {}
             for step in funnel["steps"][1:]:
@@ -283,7 +287,7 @@ class CrmAlignmentDashboard(models.TransientModel):
                         "crm.marketing.content.share"
                     ].search_count(board._drill_domain("content")),
                     "target_pipeline_revenue": board._target_pipeline(),
-                    "sources_html": board._sources_table(scope),
+                    "sources_html": board._sources_table(scope, funnel_sets),
                     "goal_line_ids": board._goal_lines(),
                 }
             )
@@ -403,36 +407,41 @@ class CrmAlignmentDashboard(models.TransientModel):
         )
         return self._html_table([self.env._("Reason"), self.env._("Recycles")], rows)
 
-    def _sources_table(self, scope, limit=8):
-        report = self.env["crm.alignment.pipeline.report"]
-        cohort = report._read_group(
-            self.env["crm.alignment.scoreboard"]._cohort_domain(scope),
-            ["source_id"],
-            [
-                "sales_ready_count:sum",
-                "sourced_pipeline_revenue:sum",
-                "acceptance_rate:avg",
-                "recycle_rate:avg",
-            ],
-        )
+    def _sources_table(self, scope, funnel_sets, limit=8):
+        """Sources by won revenue (closed in the period), marketing-sourced
+        pipeline and sales-ready leads (of the cohort), with the acceptance
+        and recycle rates of what they delivered (of the leads handed off)."""
         won = dict(
-            report._read_group(
+            self.env["crm.alignment.pipeline.report"]._read_group(
                 self.env["crm.alignment.scoreboard"]._won_domain(scope),
                 ["source_id"],
                 ["won_revenue:sum"],
             )
         )
-        rows = [
-            (
-                source.display_name or self.env._("No source"),
-                won.get(source, 0.0),
-                pipeline,
-                ready,
-                f"{acceptance or 0.0:.1f} %",
-                f"{recycle or 0.0:.1f} %",
+        Source = self.env["utm.source"]
+        cohort = {
+            Source.browse(key[1]): figures
+            for key, figures in funnel_sets.items()
+            if key and key[0] == 0
+        }
+        rows = []
+        for source in cohort.keys() | won.keys():
+            figures = cohort.get(source)
+            counts = (
+                [step["count"] for step in figures["steps"]] if figures else [0] * 6
             )
-            for source, ready, pipeline, acceptance, recycle in cohort
-        ]
+            handed_off = counts[2]
+            recycled = figures["recycled"] if figures else 0
+            rows.append(
+                (
+                    source.display_name or self.env._("No source"),
+                    won.get(source, 0.0),
+                    figures["pipeline"][2] if figures else 0.0,
+                    counts[1],
+                    f"{100.0 * counts[3] / handed_off if handed_off else 0.0:.1f} %",
+                    f"{100.0 * recycled / handed_off if handed_off else 0.0:.1f} %",
+                )
+            )
         rows.sort(key=lambda row: (-row[1], -row[2], -row[3]))
         return self._html_table(
             [

@@ -150,6 +150,8 @@ class CrmAlignmentScoreboard(models.AbstractModel):
 
         :returns: list of tuples (one row without ``group_by``)
         """
+        # the views read crm's tables: what this transaction wrote counts
+        self.env.flush_all()
         query = self.env[model].with_context(active_test=False)._search(domain)
         alias = SQL.identifier(query.table)
 
@@ -175,46 +177,62 @@ class CrmAlignmentScoreboard(models.AbstractModel):
     @api.model
     def _funnel(self, scope, group_by=None):
         """The cohort's waterfall: count per step, conversion from the step
-        before, median working hours from the step before; and outcomes."""
+        before, median working hours from the step before; and outcomes.
+
+        :param group_by: a column (``"T.source_id"``): [(key, figures)]; a
+            tuple of columns: {None: totals with medians, (index, key):
+            figures without medians}, all from one scan (grouping sets)
+        """
         columns = [f"sum(T.{column})" for _step, column, _h in FUNNEL_STEPS]
         columns += [f"sum(T.{outcome}_count)" for outcome in FUNNEL_OUTCOMES]
         columns += [f"sum(T.{column})" for column in PIPELINE_COLUMNS]
-        report = "crm.alignment.pipeline.report"
+        domain = self._cohort_domain(scope)
         rows = self._aggregate(
-            report, self._cohort_domain(scope), columns, group_by=group_by
+            "crm.alignment.pipeline.report", domain, columns, group_by=group_by
         )
-        medians = self._step_medians(self._cohort_domain(scope), group_by)
-        result = []
-        for row in rows:
-            key, row = (row[0], row[1:]) if group_by else (None, row)
-            counts = [int(value or 0) for value in row[: len(FUNNEL_STEPS)]]
-            outcomes = row[len(FUNNEL_STEPS) : len(FUNNEL_STEPS) + 3]
-            pipeline = row[len(FUNNEL_STEPS) + 3 :]
-            steps = []
-            for index, (step, _column, _hours) in enumerate(FUNNEL_STEPS):
-                steps.append(
-                    {
-                        "step": step,
-                        "count": counts[index],
-                        "conversion": _rate(counts[index], counts[index - 1])
-                        if index
-                        else 100.0,
-                        "median_hours": round(medians.get((key, index), 0.0), 1),
-                    }
-                )
-            figures = {
-                "steps": steps,
-                "pipeline": [value or 0.0 for value in pipeline],
-                **{
-                    outcome: int(value or 0)
-                    for outcome, value in zip(FUNNEL_OUTCOMES, outcomes, strict=True)
-                },
+        sets = isinstance(group_by, tuple)
+        medians = self._step_medians(domain, None if sets else group_by)
+        if sets:
+            result = {}
+            for grouping, *row in rows:
+                keys, row = row[: len(group_by)], row[len(group_by) :]
+                if grouping == 2 ** len(group_by) - 1:
+                    result[None] = self._funnel_figures(row, medians, None)
+                    continue
+                for index, key in enumerate(keys):
+                    if not grouping & (1 << (len(group_by) - 1 - index)):
+                        result[(index, key)] = self._funnel_figures(row, {}, key)
+            return result
+        if not group_by:
+            return self._funnel_figures(rows[0], medians, None)
+        return [
+            (row[0], self._funnel_figures(row[1:], medians, row[0])) for row in rows
+        ]
+
+    @api.model
+    def _funnel_figures(self, row, medians, key):
+        counts = [int(value or 0) for value in row[: len(FUNNEL_STEPS)]]
+        outcomes = row[len(FUNNEL_STEPS) : len(FUNNEL_STEPS) + 3]
+        pipeline = row[len(FUNNEL_STEPS) + 3 :]
+        steps = [
+            {
+                "step": step,
+                "count": counts[index],
+                "conversion": _rate(counts[index], counts[index - 1])
+                if index
+                else 100.0,
+                "median_hours": round(medians.get((key, index), 0.0), 1),
             }
-            if group_by:
-                result.append((key, figures))
-            else:
-                return figures
-        return result
+            for index, (step, _column, _hours) in enumerate(FUNNEL_STEPS)
+        ]
+        return {
+            "steps": steps,
+            "pipeline": [value or 0.0 for value in pipeline],
+            **{
+                outcome: int(value or 0)
+                for outcome, value in zip(FUNNEL_OUTCOMES, outcomes, strict=True)
+            },
+        }
 
     @api.model
     def _step_medians(self, domain, group_by=None):
@@ -224,6 +242,7 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         distinct values). The leads the user may read are scanned once into
         a small working set, then counted per step; five ordered-set
         aggregates would sort the cohort five times instead."""
+        self.env.flush_all()
         query = self.env["crm.lead"].with_context(active_test=False)._search(domain)
         alias = SQL.identifier(query.table)
         key = (

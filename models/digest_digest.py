@@ -33,6 +33,7 @@ class DigestDigest(models.Model):
             )
 
     def _alignment_scope(self):
+        self.env.flush_all()  # the reports are views over crm's tables
         start, end, companies = self._get_kpi_compute_parameters()
         start, end = (
             fields.Datetime.to_datetime(start),

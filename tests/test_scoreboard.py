@@ -473,6 +473,7 @@ class TestScoreboard(AlignmentCase):
     # ------------------------------------------------------- dashboard
 
     def test_dashboard_figures_match_their_drill_down(self):
+        self.l1.source_id = self.env.ref("utm.utm_source_newsletter")
         board = self.env["crm.alignment.dashboard"].create(
             {
                 "period": "custom",
@@ -512,6 +513,12 @@ class TestScoreboard(AlignmentCase):
         self.assertEqual(board.breach_count, 2, "L2's late follow-up and L3")
         self.assertEqual(board.recycle_count, 1)
         self.assertEqual(board.share_band, "best_in_class")
+        # sources that pay: won 1,000; nothing open; 1 sales-ready, accepted
+        self.assertIn(
+            "<td>Newsletter</td><td>1000.0</td><td>0.0</td><td>1</td>"
+            "<td>100.0 %</td><td>0.0 %</td>",
+            board.sources_html,
+        )
         # the funnel's rates and times, as fields an API client reads
         self.assertEqual(
             (
