@@ -269,7 +269,10 @@ class TestHandoffTour(HttpCase):
             }
         )
         self.assertEqual(goal.line_ids.actual, 1)
-        for login in ("tour_score_sales", "tour_score_mkt"):
+        self._user(
+            "tour_score_mgr", "Tour Score Manager", "sales_team.group_sale_manager"
+        )
+        for login in ("tour_score_sales", "tour_score_mkt", "tour_score_mgr"):
             self.start_tour(
                 "/odoo/action-crm_alignment.crm_alignment_dashboard_action",
                 "crm_alignment_scoreboard_tour",
