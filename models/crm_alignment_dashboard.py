@@ -86,6 +86,21 @@ class CrmAlignmentDashboard(models.TransientModel):
     currency_id = fields.Many2one(
         comodel_name="res.currency", default=lambda self: self.env.company.currency_id
     )
+    funnel_group_by = fields.Selection(
+        selection=[
+            ("team_id", "Sales Team"),
+            ("user_id", "Salesperson"),
+            ("source_id", "Source"),
+            ("medium_id", "Medium"),
+            ("campaign_id", "Campaign"),
+        ],
+        string="Funnel By",
+        help="Split the funnel: each row with its conversions and the median "
+        "working hours between steps.",
+    )
+    funnel_group_html = fields.Html(
+        string="Funnel Split", compute="_compute_funnel_group_html"
+    )
     # funnel
     created_count = fields.Integer(string="Created", compute="_compute_figures")
     sales_ready_count = fields.Integer(string="Sales-Ready", compute="_compute_figures")
@@ -290,6 +305,48 @@ class CrmAlignmentDashboard(models.TransientModel):
                     "sources_html": board._sources_table(scope, funnel_sets),
                     "goal_line_ids": board._goal_lines(),
                 }
+            )
+
+    @api.depends("date_from", "date_to", "team_id", "funnel_group_by")
+    def _compute_funnel_group_html(self):
+        """One scan for the counts and one for the medians, per split."""
+        for board in self:
+            scope = board._scope()
+            if not scope or not board.funnel_group_by:
+                board.funnel_group_html = False
+                continue
+            column = board.funnel_group_by
+            comodel = self.env["crm.lead"]._fields[column].comodel_name
+            rows = []
+            for key, funnel in self.env["crm.alignment.scoreboard"]._funnel(
+                scope, group_by=f"T.{column}"
+            ):
+                steps = funnel["steps"]
+                rows.append(
+                    [
+                        self.env[comodel].browse(key).display_name
+                        if key
+                        else self.env._("None"),
+                        steps[0]["count"],
+                        *(
+                            f"{step['count']} ({step['conversion']:.0f} %)"
+                            for step in steps[1:]
+                        ),
+                        " / ".join(f"{step['median_hours']:.1f}" for step in steps[1:]),
+                    ]
+                )
+            rows.sort(key=lambda row: -row[1])
+            labels = [
+                self._fields[f"{step}_count"].get_description(self.env)["string"]
+                for step in FUNNEL_FIGURES
+            ]
+            board.funnel_group_html = self._html_table(
+                [
+                    dict(self._fields["funnel_group_by"].selection)[column],
+                    *labels,
+                    self.env._("Median working hours between steps"),
+                ],
+                rows,
             )
 
     def _reset_figures(self):

@@ -519,6 +519,16 @@ class TestScoreboard(AlignmentCase):
             "<td>100.0 %</td><td>0.0 %</td>",
             board.sources_html,
         )
+        # the funnel split by salesperson: Sam's five and L4 (unassigned)
+        board.funnel_group_by = "user_id"
+        self.assertIn(
+            f"<td>{self.salesman.name}</td><td>5</td><td>5 (100 %)</td>"
+            "<td>5 (100 %)</td><td>4 (80 %)</td><td>4 (100 %)</td><td>1 (25 %)</td>",
+            board.funnel_group_html,
+        )
+        self.assertIn(
+            "<td>None</td><td>1</td><td>0 (0 %)</td>", board.funnel_group_html
+        )
         # the funnel's rates and times, as fields an API client reads
         self.assertEqual(
             (
