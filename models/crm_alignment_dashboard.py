@@ -205,6 +205,11 @@ class CrmAlignmentDashboard(models.TransientModel):
     content_share_count = fields.Integer(
         string="Content Shared", compute="_compute_figures"
     )
+    content_won_count = fields.Integer(
+        string="Won With Content",
+        compute="_compute_figures",
+        help="Leads won in the period that had marketing content shared with " "them.",
+    )
     target_pipeline_revenue = fields.Monetary(
         string="Target-Account Pipeline", compute="_compute_figures"
     )
@@ -301,6 +306,9 @@ class CrmAlignmentDashboard(models.TransientModel):
                     "content_share_count": self.env[
                         "crm.marketing.content.share"
                     ].search_count(board._drill_domain("content")),
+                    "content_won_count": self.env["crm.lead"]
+                    .with_context(active_test=False)
+                    .search_count(board._drill_domain("content_won")),
                     "target_pipeline_revenue": board._target_pipeline(),
                     "sources_html": board._sources_table(scope, funnel_sets),
                     "goal_line_ids": board._goal_lines(),
@@ -567,7 +575,6 @@ class CrmAlignmentDashboard(models.TransientModel):
         opens (see ``_drill_model``)."""
         scope = self._scope()
         Scoreboard = self.env["crm.alignment.scoreboard"]
-        start, end = Scoreboard._scope_bounds(scope)
         team = [("team_id", "in", scope["team_ids"])] if self.team_id else []
         company = [("company_id", "in", [*scope["company_ids"], False])]
         cohort = Scoreboard._cohort_domain(scope)
@@ -597,6 +604,19 @@ class CrmAlignmentDashboard(models.TransientModel):
             return domain
         if figure == "target_pipeline":
             return team + company + open_pipeline + [("target_account_id", "!=", False)]
+        if figure == "content_won":
+            return [
+                *WON,
+                *Scoreboard._scope_domain(scope, "date_closed"),
+                ("content_share_ids", "!=", False),
+            ]
+        return self._drill_domain_records(figure, scope, team, company)
+
+    def _drill_domain_records(self, figure, scope, team, company):
+        """Figures whose records are SLAs, hand-offs or shares (or leads by
+        their SLAs)."""
+        Scoreboard = self.env["crm.alignment.scoreboard"]
+        start, end = Scoreboard._scope_bounds(scope)
         if figure in SPEED_FIGURES:
             buckets = {
                 "within_1h": [

@@ -511,6 +511,19 @@ class TestScoreboard(AlignmentCase):
             action = board.action_drill_down(figure)
             self.assertEqual(Lead.search_count(action["domain"]), count, figure)
         self.assertEqual(board.breach_count, 2, "L2's late follow-up and L3")
+        self.assertEqual(board.content_won_count, 0)
+        brochure = (
+            self.env["crm.marketing.content"]
+            .with_user(self.marketer)
+            .create({"name": "Scoreboard brochure"})
+        )
+        self.env["crm.marketing.content.share"].sudo()._alignment_guarded_create(
+            [{"content_id": brochure.id, "lead_id": self.l1.id}]
+        )
+        board.invalidate_recordset()
+        self.assertEqual(board.content_won_count, 1, "L1 won with content")
+        action = board.action_drill_down("content_won")
+        self.assertEqual(Lead.search(action["domain"]), self.l1)
         self.assertEqual(board.recycle_count, 1)
         self.assertEqual(board.share_band, "best_in_class")
         # sources that pay: won 1,000; nothing open; 1 sales-ready, accepted
