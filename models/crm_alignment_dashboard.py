@@ -325,16 +325,16 @@ class CrmAlignmentDashboard(models.TransientModel):
                 continue
             column = board.funnel_group_by
             comodel = self.env["crm.lead"]._fields[column].comodel_name
-            rows = []
-            for key, funnel in self.env["crm.alignment.scoreboard"]._funnel(
+            groups = self.env["crm.alignment.scoreboard"]._funnel(
                 scope, group_by=f"T.{column}"
-            ):
+            )
+            names = self._names(comodel, [key for key, _funnel in groups])
+            rows = []
+            for key, funnel in groups:
                 steps = funnel["steps"]
                 rows.append(
                     [
-                        self.env[comodel].browse(key).display_name
-                        if key
-                        else self.env._("None"),
+                        names.get(key, self.env._("None")),
                         steps[0]["count"],
                         *(
                             f"{step['count']} ({step['conversion']:.0f} %)"
@@ -356,6 +356,11 @@ class CrmAlignmentDashboard(models.TransientModel):
                 ],
                 rows,
             )
+
+    def _names(self, model, ids):
+        """{id: display name} of the given ids, read in one go."""
+        records = self.env[model].browse([key for key in ids if key])
+        return dict(zip(records.ids, records.mapped("display_name"), strict=True))
 
     def _reset_figures(self):
         for name, field in self._fields.items():
@@ -426,15 +431,17 @@ class CrmAlignmentDashboard(models.TransientModel):
             if index == 0
             else ("crm.team", self.env._("Sales Team"), self.env._("No team"))
         )
-        rows = []
-        for key, figures in (
+        groups = [
             (key[1], figures)
             for key, figures in speed_sets.items()
             if key and key[0] == index
-        ):
+        ]
+        names = self._names(model, [key for key, _figures in groups])
+        rows = []
+        for key, figures in groups:
             rows.append(
                 (
-                    self.env[model].browse(key).display_name if key else nobody,
+                    names.get(key, nobody),
                     figures["handoffs"],
                     figures["within_1h"],
                     figures["1_24h"],
@@ -483,12 +490,16 @@ class CrmAlignmentDashboard(models.TransientModel):
                 ["won_revenue:sum"],
             )
         )
-        Source = self.env["utm.source"]
-        cohort = {
-            Source.browse(key[1]): figures
+        # one browse: the sources' names are read together
+        by_id = {
+            key[1]: figures
             for key, figures in funnel_sets.items()
             if key and key[0] == 0
         }
+        sources = self.env["utm.source"].browse([key for key in by_id if key])
+        cohort = {source: by_id[source.id] for source in sources}
+        if None in by_id:
+            cohort[self.env["utm.source"]] = by_id[None]
         rows = []
         for source in cohort.keys() | won.keys():
             figures = cohort.get(source)

@@ -60,10 +60,9 @@ STAGE_STAMPS = {
 }
 
 
-# crm's own writes that may date a conversion or a closing
-CRM_STEP_TRIGGERS = frozenset(
-    ("stage_id", "probability", "active", "type", "date_conversion", "date_closed")
-)
+# crm's own writes that may date a conversion, or a won closing
+CONVERSION_TRIGGERS = frozenset(("type", "date_conversion"))
+WON_TRIGGERS = frozenset(("stage_id", "probability", "active", "date_closed"))
 
 
 def _steps_ending(date_fields):
@@ -221,14 +220,22 @@ class CrmLead(models.Model):
     def _funnel_after_write(self, vals):
         stage = vals.get("lifecycle_stage")
         ended = {name for name in STAGE_STAMPS.get(stage, ()) if vals.get(name)}
-        if CRM_STEP_TRIGGERS & set(vals):
-            # crm dates its conversion and its closing itself
-            ended |= {
-                name
-                for name in ("date_conversion", "date_closed")
-                if any(self.mapped(name))
-            }
         self._funnel_update_hours(_steps_ending(ended))
+        # crm dates a conversion and a closing itself: only the leads this
+        # write converted or won get their time (a plain stage move of an
+        # open opportunity costs nothing)
+        keys = set(vals)
+        if CONVERSION_TRIGGERS & keys:
+            self.filtered("date_conversion")._funnel_update_hours(
+                ["hours_to_opportunity"]
+            )
+        if WON_TRIGGERS & keys:
+            self.filtered(
+                lambda lead: lead.active
+                and lead.probability == 100
+                and lead.date_closed
+                and lead.date_conversion
+            )._funnel_update_hours(["hours_to_won"])
         if stage in STAGE_STAMPS:
             self._funnel_stamp(stage, vals.get("handoff_date"))
 
