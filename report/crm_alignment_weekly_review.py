@@ -67,17 +67,8 @@ class ReportCrmAlignmentWeeklyReview(models.AbstractModel):
             ["__count"],
             order="__count desc",
         )
-        contents = self.env["crm.marketing.content"].search(
-            [
-                ("company_id", "in", [company.id, False]),
-                ("state", "=", "published"),
-                ("published_date", ">=", start),
-                ("published_date", "<=", end),
-                "|",
-                ("team_ids", "=", False),
-                ("team_ids", "in", team.ids),
-            ]
-        )
+        # the team's weekly marketing e-mail already finds them
+        contents = team.with_context(digest_since=start).digest_content_ids
         return {
             "short_lines": short,
             "exceptions": exceptions,
