@@ -5,12 +5,13 @@ import time
 from datetime import timedelta
 
 import requests
+import urllib3
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .crm_sla_policy import redacted_url, webhook_url_error
+from .crm_sla_policy import check_webhook_url, redacted_url
 
 _logger = logging.getLogger(__name__)
 
@@ -415,27 +416,14 @@ class CrmLeadSla(models.Model):
         self.ensure_one()
         payload = self._webhook_payload()
         url = payload["url"] or ""
-        try:
-            error = webhook_url_error(self.env, url)
-            if error:
-                raise requests.RequestException(error)
-            response = requests.post(
-                url,
-                json=payload["body"],
-                timeout=WEBHOOK_TIMEOUT,
-                allow_redirects=False,
-            )
-            if response.is_redirect or response.is_permanent_redirect:
-                raise requests.RequestException(
-                    f"HTTP {response.status_code}: redirects are not followed"
-                )
-            response.raise_for_status()
-            state, log = "sent", f"HTTP {response.status_code}"
-        except requests.RequestException as error:
-            # never the whole URL: its path or query may hold a token
-            message = str(error).replace(url, redacted_url(url)) if url else str(error)
-            _logger.warning("SLA webhook to %s failed: %s", redacted_url(url), message)
-            state, log = "retrying", message[:500]
+        target, error = check_webhook_url(self.env, url)
+        if error:
+            state, log = "retrying", error
+        else:
+            state, log = _post_webhook(target, payload["body"], WEBHOOK_TIMEOUT)
+        if state != "sent":
+            # never the whole URL: its path, query or user may hold a token
+            _logger.warning("SLA webhook to %s failed: %s", redacted_url(url), log)
         attempts = self.webhook_attempts + 1
         vals = {
             "webhook_state": state,
@@ -517,3 +505,60 @@ def _time_off_resource(user):
     if user and "employee_id" in user._fields and user.employee_id:
         return user.employee_id.resource_id
     return user.env["resource.resource"]
+
+
+def _post_webhook(target, body, timeout):
+    """POST ``body`` as JSON to the checked target, connecting to the address
+    that was checked (never resolving the name again) and following no
+    redirect. Returns (state, log); the log names the outcome only (an
+    HTTP status, a timeout), never the URL or the library's error text,
+    which repeats its path and query."""
+    connect, read = timeout
+    options = {
+        "host": target.addresses[0],
+        "port": target.port,
+        "timeout": urllib3.Timeout(connect=connect, read=read),
+        "retries": False,
+        "maxsize": 1,
+    }
+    if target.scheme == "https":
+        pool = urllib3.HTTPSConnectionPool(
+            server_hostname=target.host,
+            assert_hostname=target.host,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=requests.certs.where(),
+            **options,
+        )
+    else:
+        pool = urllib3.HTTPConnectionPool(**options)
+    default_port = 443 if target.scheme == "https" else 80
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    headers = {
+        "Host": host if target.port == default_port else f"{host}:{target.port}",
+        "Content-Type": "application/json",
+        "User-Agent": "Odoo crm_alignment SLA webhook",
+    }
+    try:
+        with pool:
+            response = pool.urlopen(
+                "POST",
+                target.request_uri,
+                body=json.dumps(body).encode(),
+                headers=headers,
+                redirect=False,
+                retries=False,
+            )
+    except urllib3.exceptions.NewConnectionError as error:
+        # (a subclass of the connect timeout in urllib3 1.26: caught first)
+        return "retrying", f"connection failed ({type(error).__name__})"
+    except (urllib3.exceptions.TimeoutError, TimeoutError):
+        return "retrying", "timed out"
+    except urllib3.exceptions.SSLError:
+        return "retrying", "TLS handshake failed"
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        return "retrying", f"connection failed ({type(error).__name__})"
+    if 300 <= response.status < 400:
+        return "retrying", f"HTTP {response.status}: redirects are not followed"
+    if response.status >= 400:
+        return "retrying", f"HTTP {response.status}"
+    return "sent", f"HTTP {response.status}"

@@ -1,8 +1,11 @@
 import ipaddress
 import socket
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from dateutil.relativedelta import relativedelta
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -22,7 +25,8 @@ class CrmSlaPolicy(models.Model):
 
     _name = "crm.sla.policy"
     _description = "Sales & Marketing SLA"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    # the guard mixin for field groups at creation and in copies (webhook)
+    _inherit = ["mail.thread", "mail.activity.mixin", "crm.alignment.guard.mixin"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True, tracking=True)
@@ -226,42 +230,83 @@ class CrmSlaPolicy(models.Model):
         return True
 
 
-def webhook_url_error(env, url):
-    """Why ``url`` may not receive a webhook now, or None.
+class WebhookTarget(NamedTuple):
+    """A webhook URL as checked: where the request goes (the addresses
+    resolved and checked once), and what it asks for there."""
 
-    http(s) only; the host must resolve, and every address it resolves to
-    must be global (not loopback, private, link-local, shared 100.64/10,
-    reserved or multicast), unless an administrator allowed private
-    addresses (system parameter). Checked when saved and again before each
-    send, since a name may resolve elsewhere later.
+    scheme: str
+    host: str
+    port: int
+    request_uri: str
+    addresses: tuple
+
+
+def webhook_url_error(env, url):
+    """Why ``url`` may not receive a webhook now, or None."""
+    return check_webhook_url(env, url)[1]
+
+
+def check_webhook_url(env, url):
+    """(target, None) for a URL that may receive a webhook, else (None, why).
+
+    http(s) only, parsed by urllib3 (the library that sends it) and refused
+    wherever the standard library reads it differently; no backslash,
+    blank, control character, user or password. The host must resolve, and
+    every address it resolves to must be global (not loopback, private,
+    link-local, shared 100.64/10, reserved or multicast), unless an
+    administrator allowed private addresses (system parameter). The send
+    connects to the addresses checked here (no second resolution), so a
+    name cannot point elsewhere between the check and the request.
     """
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return env._("The escalation webhook must be an http(s) URL.")
+    url = url or ""
+    invalid = env._("The escalation webhook must be an http(s) URL.")
+    if "\\" in url or any(ord(char) <= 32 or ord(char) == 127 for char in url):
+        return None, env._(
+            "The escalation webhook may not contain backslashes, blanks or "
+            "control characters."
+        )
     try:
-        addresses = {
-            info[4][0].split("%")[0]
-            for info in socket.getaddrinfo(parts.hostname, None)
-        }
+        parsed = parse_url(url)
+        split = urlsplit(url)
+        split_port = split.port
+    except (LocationParseError, ValueError):
+        return None, invalid
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return None, invalid
+    if parsed.auth or "@" in split.netloc:
+        return None, env._(
+            "The escalation webhook may not carry a user or password in its URL."
+        )
+    host = parsed.host.strip("[]").lower()
+    if (split.scheme, split.hostname, split_port) != (parsed.scheme, host, parsed.port):
+        return None, invalid
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        addresses = tuple(
+            dict.fromkeys(
+                info[4][0].split("%")[0]
+                for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            )
+        )
     except (OSError, UnicodeError):
-        return env._(
-            "The escalation webhook's host %(host)s does not resolve.",
-            host=parts.hostname,
+        return None, env._(
+            "The escalation webhook's host %(host)s does not resolve.", host=host
         )
     allow_private = (
         env["ir.config_parameter"].sudo().get_param(ALLOW_PRIVATE_WEBHOOK_PARAM)
     )
-    if allow_private:
-        return None
-    if not all(_is_global(address) for address in addresses):
-        return env._(
+    if not allow_private and not all(_is_global(address) for address in addresses):
+        return None, env._(
             "The escalation webhook's host %(host)s points at a loopback, private "
             "or reserved address. An administrator may allow private addresses "
             "with the system parameter %(param)s.",
-            host=parts.hostname,
+            host=host,
             param=ALLOW_PRIVATE_WEBHOOK_PARAM,
         )
-    return None
+    target = WebhookTarget(
+        parsed.scheme, host, port, parsed.request_uri or "/", addresses
+    )
+    return target, None
 
 
 def _is_global(address):
@@ -272,6 +317,10 @@ def _is_global(address):
 
 
 def redacted_url(url):
-    """scheme://host/… : paths and queries often hold tokens."""
-    parts = urlsplit(url or "")
-    return f"{parts.scheme}://{parts.hostname or '?'}/…"
+    """scheme://host/… : paths, queries and credentials often hold tokens."""
+    try:
+        parsed = parse_url(url or "")
+    except (LocationParseError, ValueError):
+        return "?://?/…"
+    host = (parsed.host or "?").strip("[]")
+    return f"{parsed.scheme or '?'}://{host}/…"

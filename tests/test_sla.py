@@ -1,4 +1,5 @@
 import json
+import socket
 import sys
 import threading
 import time
@@ -574,6 +575,72 @@ class TestSla(AlignmentCase, CronMixinCase):
         self.assertEqual(sla.webhook_state, "retrying")
         self.assertIn("redirects are not followed", sla.webhook_log)
         self.assertNotIn("t0ken", "\n".join(logs.output))
+
+    def test_webhook_urls_the_two_parsers_read_differently_are_refused(self):
+        """The check parses with urllib3, the library that sends: a URL that
+        the standard library reads as another host never passes."""
+        self.env["ir.config_parameter"].set_param(
+            "crm_alignment.sla_webhook_allow_private", ""
+        )
+        Policy = self.env["crm.sla.policy"]
+        for url, why in (
+            ("http://127.0.0.1:8069\\@1.1.1.1/web", "backslashes"),
+            ("http://user:secret@1.1.1.1/web", "user or password"),
+            ("http://1.1.1.1@127.0.0.1/web", "user or password"),
+            ("http://1.1.1.1 /web", "blanks"),
+            ("http://1.1.1.1/we\tb", "blanks"),
+            ("http://1.1.1.1:99999/web", "http"),
+        ):
+            with self.assertRaisesRegex(ValidationError, why, msg=url):
+                Policy.create({"name": "Odd hook", "webhook_url": url})
+
+    def test_webhook_connects_to_the_address_it_checked(self):
+        """A name resolved at the check is not resolved again at the send
+        (DNS rebinding): the request goes to the address that was checked."""
+        _Recorder.received.clear()
+        server = self._serve(_Recorder)
+        real = socket.getaddrinfo
+        answers = []
+
+        def rebinding(host, *args, **kwargs):
+            # the name answers the checked address once per delivery, then
+            # would point elsewhere (here: nowhere, so nothing leaves)
+            if host == "hook.example.test":
+                answers.append(host)
+                if len(answers) > 1:
+                    raise socket.gaierror("the name now points elsewhere")
+                return real("127.0.0.1", *args, **kwargs)
+            return real(host, *args, **kwargs)
+
+        with patch.object(socket, "getaddrinfo", rebinding):
+            self._webhook_policy(f"http://hook.example.test:{server.server_port}/h")
+            lead = self._hand_off("2026-03-06 15:00:00")
+            sla = lead.sla_ids
+            answers.clear()
+            sla.sudo()._deliver_webhook()
+        self.assertEqual(answers, ["hook.example.test"], "resolved once")
+        self.assertEqual(sla.webhook_state, "sent", sla.webhook_log)
+        self.assertEqual(len(_Recorder.received), 1)
+
+    def test_failed_webhooks_never_show_the_path_or_query(self):
+        """The delivery log (salespeople read it), the server log and the
+        lead's chatter after giving up show scheme://host/… and the outcome."""
+        self._webhook_policy("http://127.0.0.1:9/hooks/s3cret-path?token=s3cret-query")
+        lead = self._hand_off("2026-03-06 15:00:00")
+        sla = lead.sla_ids.sudo()
+        with self.assertLogs("odoo.addons.crm_alignment", level="WARNING") as logs:
+            for _attempt in range(6):
+                sla._deliver_webhook()
+        self.assertEqual(sla.webhook_state, "given_up")
+        shown = [
+            sla.webhook_log,
+            "\n".join(logs.output),
+            *lead.message_ids.mapped("body"),
+        ]
+        for text in shown:
+            self.assertNotIn("s3cret", str(text))
+        self.assertIn("connection failed", sla.webhook_log)
+        self.assertIn("http://127.0.0.1/…", "\n".join(logs.output))
 
     def test_bad_configuration_is_refused(self):
         Policy = self.env["crm.sla.policy"]
