@@ -7,6 +7,16 @@ from odoo.tools import date_utils
 GOAL_STATES = [("draft", "Draft"), ("agreed", "Agreed")]
 GOAL_TRANSITIONS = {"agreed": ("draft",), "draft": ("agreed",)}
 PERIODS = [("month", "Month"), ("quarter", "Quarter")]
+# What the two signatures of a goal cover, besides its targets.
+GOAL_TERMS = (
+    "company_id",
+    "team_id",
+    "period",
+    "date_start",
+    "marketing_owner_id",
+    "sales_owner_id",
+    "note",
+)
 
 
 class CrmAlignmentGoal(models.Model):
@@ -19,6 +29,9 @@ class CrmAlignmentGoal(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin", "crm.alignment.signoff.mixin"]
     _order = "date_start desc, team_id, id desc"
     _guarded_transitions = GOAL_TRANSITIONS
+    _signoff_term_fields = GOAL_TERMS
+    # a team of another company is refused on create and write
+    _check_company_auto = True
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one(
@@ -177,10 +190,11 @@ class CrmAlignmentGoal(models.Model):
 
     def write(self, vals):
         self._alignment_guard_write(vals)
-        if not self._alignment_guard_granted():
-            self._goal_check_manager()
-            self._goal_check_draft()
-        return super().write(vals)
+        if self._alignment_guard_granted():
+            return super().write(vals)
+        self._goal_check_manager()
+        self._goal_check_draft()
+        return self._signoff_write_terms(vals, super().write)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -207,6 +221,11 @@ class CrmAlignmentGoal(models.Model):
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
+
+    def _signoff_terms(self):
+        terms = super()._signoff_terms()
+        terms["line_ids"] = sorted((line.kpi, line.target) for line in self.line_ids)
+        return terms
 
     def _signoff_check_complete(self):
         empty = self.filtered(lambda goal: not goal.line_ids)

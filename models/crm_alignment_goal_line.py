@@ -147,18 +147,47 @@ class CrmAlignmentGoalLine(models.Model):
             {vals.get("goal_id") for vals in vals_list if vals.get("goal_id")}
         )
         self._line_check_editable(goals)
-        return super().create(vals_list)
+        lines = super().create(vals_list)
+        lines._line_terms_changed(lambda line: line._line_label())
+        return lines
 
     def write(self, vals):
         goals = self.goal_id
         if vals.get("goal_id"):
             goals |= goals.browse(vals["goal_id"])
         self._line_check_editable(goals)
-        return super().write(vals)
+        before = {line: line._line_label() for line in self}
+        result = super().write(vals)
+        self._line_terms_changed(
+            lambda line: f"{before[line]} → {line._line_label()}",
+            changed=lambda line: before[line] != line._line_label(),
+        )
+        return result
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
         self._line_check_editable(self.goal_id)
+        self._line_terms_changed(
+            lambda line: self.env._("removed: %(line)s", line=line._line_label())
+        )
+
+    def _line_label(self):
+        self.ensure_one()
+        label = dict(self._fields["kpi"]._description_selection(self.env)).get(
+            self.kpi, ""
+        )
+        return f"{label}: {self.target:g}"
+
+    def _line_terms_changed(self, describe, changed=None):
+        """A target of a half-signed goal changed: its signatures go."""
+        Goal = self.env["crm.alignment.goal"]
+        if Goal._alignment_guard_granted():
+            return
+        changes = {}
+        for line in self:
+            if changed is None or changed(line):
+                changes.setdefault(line.goal_id, []).append(describe(line))
+        Goal._signoff_terms_changed(changes)
 
     @api.model
     def _line_check_editable(self, goals):

@@ -1,3 +1,7 @@
+import json
+
+from markupsafe import Markup
+
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
@@ -6,6 +10,7 @@ SIGN_OFF_FIELDS = (
     "sales_agreed_date",
     "marketing_agreed_user_id",
     "marketing_agreed_date",
+    "signed_terms",
 )
 SIGN_OFF_GROUPS = {
     "sales": "sales_team.group_sale_manager",
@@ -17,7 +22,13 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
     """An agreement both teams sign: a sales manager and a marketing manager,
     two different people, each once; the second signature moves the record
     to ``_signoff_agreed_state``. The signatures and the state are guarded:
-    only ``action_agree_sales`` / ``action_agree_marketing`` write them."""
+    only ``action_agree_sales`` / ``action_agree_marketing`` write them.
+
+    A signature covers the terms the model names in ``_signoff_terms``
+    (recorded with the first signature): a change to them before the
+    second signature clears the signatures (``_signoff_terms_changed``,
+    logged with who and what), and the second signature of terms that no
+    longer match the first one's does not agree the record."""
 
     _name = "crm.alignment.signoff.mixin"
     _inherit = ["crm.alignment.guard.mixin"]
@@ -25,6 +36,9 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
     _guarded_fields = ("state", *SIGN_OFF_FIELDS)
     _guarded_state_field = "state"
     _signoff_agreed_state = "agreed"
+    _signoff_draft_state = "draft"
+    # the record's own fields a signature covers
+    _signoff_term_fields = ()
 
     sales_agreed_user_id = fields.Many2one(
         comodel_name="res.users", string="Sales Sign-off", readonly=True, copy=False
@@ -37,6 +51,11 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
     )
     marketing_agreed_date = fields.Datetime(
         string="Marketing Signed On", readonly=True, copy=False
+    )
+    signed_terms = fields.Text(
+        readonly=True,
+        copy=False,
+        help="Technical: the terms as the first signature covered them.",
     )
 
     def action_agree_sales(self):
@@ -54,6 +73,76 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
 
     def _signoff_clear_vals(self):
         return dict.fromkeys(SIGN_OFF_FIELDS, False)
+
+    def _signoff_terms(self):
+        """What a signature covers, as JSON-serialisable data: the fields in
+        ``_signoff_term_fields``; a model adds its lines (targets, members)."""
+        self.ensure_one()
+        return {
+            name: self._fields[name].convert_to_read(self[name], self)
+            for name in self._signoff_term_fields
+        }
+
+    def _signoff_write_terms(self, vals, write):
+        """Run ``write(vals)``; a covered term it changes on a half-signed
+        record clears the signatures, logged with the old and new values."""
+        covered = sorted(set(self._signoff_term_fields) & set(vals))
+        if not covered or self._alignment_guard_granted():
+            return write(vals)
+        before = {rec: rec._signoff_terms() for rec in self}
+        result = write(vals)
+        changes = {}
+        for rec in self:
+            after = rec._signoff_terms()
+            changes[rec] = [
+                f"{self._fields[name].string}: {_show(before[rec][name])} → "
+                f"{_show(after[name])}"
+                for name in covered
+                if before[rec][name] != after[name]
+            ]
+        self._signoff_terms_changed(changes)
+        return result
+
+    def _signoff_terms_text(self):
+        self.ensure_one()
+        return json.dumps(self._signoff_terms(), sort_keys=True, default=str)
+
+    def _signoff_signed(self):
+        """The records signed by one side only: their terms are frozen."""
+        return self.filtered(
+            lambda rec: rec[self._guarded_state_field] == self._signoff_draft_state
+            and (rec.sales_agreed_user_id or rec.marketing_agreed_user_id)
+        )
+
+    def _signoff_terms_changed(self, changes):
+        """The covered terms of these records changed: a half-signed record
+        loses its signatures (both sign the new terms again), logged.
+
+        :param changes: {record: [text, ...]} what changed, for the log
+        """
+        for record, lines in changes.items():
+            if not lines or not record or not record._signoff_signed():
+                continue
+            signers = record.sales_agreed_user_id | record.marketing_agreed_user_id
+            record.sudo()._signoff_write(record._signoff_clear_vals())
+            record._signoff_log_cleared(
+                self.env._(
+                    "%(user)s changed the agreed terms after the sign-off of "
+                    "%(signers)s, whose signature was cleared: both sides sign "
+                    "the new terms.",
+                    user=self.env.user.name,
+                    signers=", ".join(signers.mapped("name")),
+                ),
+                lines,
+            )
+
+    def _signoff_log_cleared(self, text, lines):
+        body = Markup("<p>%s</p>") % text
+        if lines:
+            body += Markup("<ul>%s</ul>") % Markup().join(
+                Markup("<li>%s</li>") % line for line in lines
+            )
+        self._message_log(body=body)
 
     def _agree(self, side, user=None):
         """Sign off for one side; the second sign-off agrees the record. One
@@ -94,9 +183,32 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
         now = fields.Datetime.now()
         side_label = self.env._("Sales") if side == "sales" else self.env._("Marketing")
         for record in self:
-            vals = {f"{side}_agreed_user_id": user.id, f"{side}_agreed_date": now}
+            terms = record._signoff_terms_text()
+            vals = {
+                f"{side}_agreed_user_id": user.id,
+                f"{side}_agreed_date": now,
+                "signed_terms": terms,
+            }
             if record[f"{other}_agreed_user_id"]:
-                vals["state"] = self._signoff_agreed_state
+                if record.signed_terms == terms:
+                    vals["state"] = self._signoff_agreed_state
+                else:
+                    # changed by a path that did not say so: the first
+                    # signature covered other terms and no longer counts
+                    vals.update(
+                        {
+                            f"{other}_agreed_user_id": False,
+                            f"{other}_agreed_date": False,
+                        }
+                    )
+                    record._signoff_log_cleared(
+                        self.env._(
+                            "The terms changed since %(user)s signed: that "
+                            "signature was cleared and the other side signs again.",
+                            user=record[f"{other}_agreed_user_id"].name,
+                        ),
+                        [],
+                    )
             record._signoff_write(vals)
             record._message_log(
                 body=self.env._(
@@ -106,3 +218,14 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
                 ),
             )
         return True
+
+
+def _show(value):
+    """A field value as read, for the log: a record's name, not its id."""
+    if (
+        isinstance(value, tuple | list)
+        and len(value) == 2
+        and isinstance(value[0], int)
+    ):
+        return value[1]
+    return value if value not in (False, None) else "-"

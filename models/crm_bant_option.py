@@ -2,6 +2,9 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+# What an answer contributes to the lead definitions that use it.
+DEFINITION_TERMS = {"points", "is_unknown", "disqualifying", "criterion", "active"}
+
 BANT_CRITERIA = [
     ("budget", "Budget"),
     ("authority", "Authority"),
@@ -79,8 +82,28 @@ class CrmBantOption(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        options = super().create(vals_list)
+        options._bant_definition_changed(
+            [self.env._("%(answer)s added", answer=o.name) for o in options]
+        )
+        return options
+
     def write(self, vals):
+        before = (
+            {option: option._bant_terms() for option in self}
+            if DEFINITION_TERMS & set(vals)
+            else {}
+        )
         result = super().write(vals)
+        changed = [
+            f"{option.name}: {self._fields[name].string}: {old} → {option[name]}"
+            for option in before
+            for name, old in before[option].items()
+            if old != option[name]
+        ]
+        self._bant_definition_changed(changed)
         if {"points", "is_unknown", "disqualifying"} & set(vals):
             self.env["crm.lead"]._bant_rescore(
                 SQL(
@@ -92,3 +115,31 @@ class CrmBantOption(models.Model):
                 )
             )
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_changes_the_definition(self):
+        self._bant_definition_changed(
+            [self.env._("%(answer)s removed", answer=o.name) for o in self]
+        )
+
+    def _bant_terms(self):
+        self.ensure_one()
+        return {name: self[name] for name in sorted(DEFINITION_TERMS)}
+
+    def _bant_definition_changed(self, lines):
+        """Answers are part of every lead definition that may use them: a
+        change to what one is worth voids the definitions' signatures."""
+        if not lines:
+            return
+        companies = self.company_id
+        domain = [("agreed_by_ids", "!=", False)]
+        if companies:
+            domain += [
+                "|",
+                ("company_id", "=", False),
+                ("company_id", "in", companies.ids),
+            ]
+        # signatures are facts the user cannot see all of: the profiles are
+        # found by the rule above, not by ids the caller chose
+        profiles = self.env["crm.bant.profile"].sudo().search(domain)
+        profiles._clear_agreement(lines)

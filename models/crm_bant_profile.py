@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -161,10 +163,22 @@ class CrmBantProfile(models.Model):
     def write(self, vals):
         self._alignment_guard_write(vals)
         definition_changed = DEFINITION_FIELDS & set(vals)
+        before = (
+            {profile: {n: profile[n] for n in definition_changed} for profile in self}
+            if definition_changed
+            else {}
+        )
+        result = super().write(vals)
         if definition_changed:
-            vals = dict(vals, agreed_by_ids=[fields.Command.clear()], agreed_date=False)
-        with self._alignment_guard_grant():
-            result = super().write(vals)
+            for profile in self:
+                profile._clear_agreement(
+                    [
+                        f"{self._fields[name].string}: {before[profile][name]} → "
+                        f"{profile[name]}"
+                        for name in sorted(definition_changed)
+                        if before[profile][name] != profile[name]
+                    ]
+                )
         if definition_changed:
             self.env["crm.lead"]._bant_rescore(
                 SQL("lead.bant_profile_id = ANY(%s)", self.ids)
@@ -196,6 +210,25 @@ class CrmBantProfile(models.Model):
                 )
             )
         return True
+
+    def _clear_agreement(self, lines):
+        """The definition changed: the signatures covered another one."""
+        signed = self.filtered("agreed_by_ids")
+        if not lines or not signed:
+            return
+        signed._alignment_guarded_write(
+            {"agreed_by_ids": [fields.Command.clear()], "agreed_date": False}
+        )
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._(
+                "%(user)s changed the lead definition: its signatures were "
+                "cleared, both sides agree again.",
+                user=self.env.user.name,
+            ),
+            Markup().join(Markup("<li>%s</li>") % line for line in lines),
+        )
+        for profile in signed:
+            profile._message_log(body=body)
 
     def action_view_leads(self):
         self.ensure_one()

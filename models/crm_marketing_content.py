@@ -54,7 +54,11 @@ GUARDED_FIELDS = (
     "approved_attachment_ids",
     "approved_date",
     "published_date",
+    "version_author_ids",
 )
+# A change to what reviewers read while they review it, or after they
+# approved it, is a new version.
+REVIEWED_STATES = ("in_review", "approved", "published")
 
 
 class CrmMarketingContent(models.Model):
@@ -136,6 +140,15 @@ class CrmMarketingContent(models.Model):
         copy=False,
     )
     version = fields.Integer(default=1, readonly=True, copy=False)
+    version_author_ids = fields.Many2many(
+        comodel_name="res.users",
+        relation="crm_marketing_content_version_author_rel",
+        string="Written By",
+        readonly=True,
+        copy=False,
+        help="Who wrote the current version (recorded by the addon when the "
+        "content, its URL or its files are saved): they do not approve it.",
+    )
     review_ids = fields.One2many(
         comodel_name="crm.marketing.content.review",
         inverse_name="content_id",
@@ -190,10 +203,12 @@ class CrmMarketingContent(models.Model):
             ).currency_id
 
     @api.depends("share_ids")
+    @api.depends_context("uid")
     def _compute_influence(self):
         """Leads it was shared with, those won, and their won revenue: one
         grouped query for all the content displayed."""
-        Share = self.env["crm.marketing.content.share"].sudo()
+        # shares follow the lead's rules: each reader counts what they see
+        Share = self.env["crm.marketing.content.share"]
         shared = dict(
             Share._read_group(
                 [("content_id", "in", self.ids)],
@@ -207,11 +222,13 @@ class CrmMarketingContent(models.Model):
             content.won_count, content.won_revenue = won.get(content.id, (0, 0.0))
 
     def _won_influence(self):
-        """{content id: (won leads, won revenue)}, each lead counted once."""
+        """{content id: (won leads, won revenue)}, each lead counted once,
+        among the leads the reader may read (crm's record rules)."""
         if not self.ids:
             return {}
         self.env["crm.marketing.content.share"].flush_model()
         self.env["crm.lead"].flush_model(["stage_id", "expected_revenue", "active"])
+        visible = self.env["crm.lead"]._search([("stage_id.is_won", "=", True)])
         self.env.cr.execute(
             SQL(
                 """
@@ -219,12 +236,11 @@ class CrmMarketingContent(models.Model):
               FROM (SELECT DISTINCT share.content_id, lead.id, lead.expected_revenue
                       FROM crm_marketing_content_share share
                       JOIN crm_lead lead ON lead.id = share.lead_id
-                      JOIN crm_stage stage ON stage.id = lead.stage_id
-                     WHERE share.content_id = ANY(%s) AND stage.is_won
-                       AND lead.active) won
+                     WHERE share.content_id = ANY(%s) AND lead.id IN %s) won
           GROUP BY content_id
                 """,
                 self.ids,
+                visible.subselect(),
             )
         )
         return {row[0]: (row[1], row[2]) for row in self.env.cr.fetchall()}
@@ -243,8 +259,9 @@ class CrmMarketingContent(models.Model):
                 del vals["state"]
         self._alignment_guard_create(vals_list)
         self._check_own_attachments(vals_list)
-        if rule_state == "requested":
-            for vals in vals_list:
+        for vals in vals_list:
+            vals["version_author_ids"] = [fields.Command.set([self.env.uid])]
+            if rule_state == "requested":
                 vals.update(
                     state="requested", requested_by_id=self.env.uid, author_id=False
                 )
@@ -257,15 +274,24 @@ class CrmMarketingContent(models.Model):
         self._alignment_guard_write(vals)
         self._check_own_attachments([vals])
         new_version = self.browse()
-        if VERSIONED_FIELDS & set(vals) and not self._alignment_guard_granted():
+        rewritten = (
+            set() if self._alignment_guard_granted() else VERSIONED_FIELDS & set(vals)
+        )
+        if rewritten:
             new_version = self.filtered(
-                lambda content: content.state in ("approved", "published")
+                lambda content: content.state in REVIEWED_STATES
             )
         result = super().write(vals)
         if "attachment_ids" in vals:
             self._claim_attachments()
         if new_version:
-            new_version._start_new_version()
+            new_version._start_new_version(
+                [self._fields[name].string for name in sorted(rewritten)]
+            )
+        if rewritten:
+            (self - new_version)._alignment_guarded_write(
+                {"version_author_ids": [fields.Command.link(self.env.uid)]}
+            )
         return result
 
     def _check_own_attachments(self, vals_list):
@@ -405,7 +431,7 @@ class CrmMarketingContent(models.Model):
             rules.approver_ids
             | self.team_ids.filtered(lambda team: team not in rules.team_id).user_id
         )
-        approvers -= self.author_id | self.contributor_ids
+        approvers -= self._version_writers()
         if not approvers:
             raise UserError(
                 self.env._(
@@ -456,7 +482,7 @@ class CrmMarketingContent(models.Model):
                 raise UserError(
                     self.env._("%(content)s is not in review.", content=content.name)
                 )
-            if user in content.author_id | content.contributor_ids:
+            if user in content._version_writers():
                 raise UserError(self.env._("Nobody approves their own content."))
             if user not in content.approver_ids and not self.env.su:
                 raise UserError(
@@ -507,17 +533,30 @@ class CrmMarketingContent(models.Model):
             approved_date=fields.Datetime.now(),
         )
 
-    def _start_new_version(self):
-        """Approved or published content was edited: a new version goes to
-        review; salespeople keep the last approved one meanwhile."""
+    def _version_writers(self):
+        """Who may not approve: the content's authors and whoever wrote the
+        version under review (recorded by the addon, not an editable field)."""
+        return self.author_id | self.contributor_ids | self.version_author_ids
+
+    def _start_new_version(self, changed=()):
+        """Content in review, approved or published was edited: a new version
+        goes to review (decisions on the earlier one no longer count);
+        salespeople keep the last approved one meanwhile."""
         for content in self:
             content._alignment_guarded_write(
-                {"version": content.version + 1, "state": "draft"}
+                {
+                    "version": content.version + 1,
+                    "state": "draft",
+                    "version_author_ids": [fields.Command.set([self.env.uid])],
+                }
             )
             content._message_log(
                 body=self.env._(
-                    "Version %(version)s started: it needs approval again.",
+                    "Version %(version)s started by %(user)s (changed: %(fields)s): "
+                    "it needs approval again.",
                     version=content.version,
+                    user=self.env.user.name,
+                    fields=", ".join(changed) or "-",
                 )
             )
             content._ask_approvers()

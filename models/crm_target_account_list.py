@@ -10,6 +10,16 @@ LIST_STATES = [
     ("closed", "Closed"),
 ]
 LIVE_STATES = ("agreed", "active")
+# What the two sign-offs of a list cover, besides its companies and tiers.
+LIST_TERMS = (
+    "name",
+    "company_id",
+    "team_id",
+    "date_start",
+    "date_end",
+    "marketing_owner_id",
+    "sales_owner_id",
+)
 LIST_TRANSITIONS = {
     "agreed": ("proposed",),
     "active": ("agreed",),
@@ -28,6 +38,10 @@ class CrmTargetAccountList(models.Model):
     _order = "date_start desc, id desc"
     # sign-offs and states change only through the list's actions
     _guarded_transitions = LIST_TRANSITIONS
+    _signoff_draft_state = "proposed"
+    _signoff_term_fields = LIST_TERMS
+    # a team of another company is refused on create and write
+    _check_company_auto = True
 
     name = fields.Char(required=True, tracking=True)
     active = fields.Boolean(default=True)
@@ -129,7 +143,7 @@ class CrmTargetAccountList(models.Model):
     def write(self, vals):
         self._alignment_guard_write(vals)
         rematch = {"active", "company_id", "date_start"} & set(vals)
-        result = super().write(vals)
+        result = self._signoff_write_terms(vals, super().write)
         if rematch:
             self._target_account_rematch()
         return result
@@ -171,6 +185,13 @@ class CrmTargetAccountList(models.Model):
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
+
+    def _signoff_terms(self):
+        terms = super()._signoff_terms()
+        terms["accounts"] = sorted(
+            (account.partner_id.id, account.tier) for account in self.account_ids
+        )
+        return terms
 
     def _signoff_check_complete(self):
         empty = self.filtered(lambda tl: not tl.account_ids)
@@ -233,6 +254,8 @@ class CrmTargetAccountList(models.Model):
 
         :param lines_by_list: {list: [text, ...]}
         """
+        # a list one manager signed: the signature covered other companies
+        self._signoff_terms_changed(lines_by_list)
         for target_list, lines in lines_by_list.items():
             if target_list.state not in LIVE_STATES or not lines:
                 continue

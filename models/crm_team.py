@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .crm_lead import AUTO_ASSIGNING, MARKETING_STAGES, flag
 
@@ -87,3 +88,33 @@ class CrmTeam(models.Model):
     def _assign_and_convert_leads(self, force_quota=False):
         with flag(AUTO_ASSIGNING):
             return super()._assign_and_convert_leads(force_quota=force_quota)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_signed_agreements(self):
+        # A goal or target-account list both managers signed for a team
+        # would otherwise become a signed all-teams agreement.
+        for model in ("crm.alignment.goal", "crm.target.account.list"):
+            Agreement = self.env[model]
+            signed = (
+                Agreement.sudo()
+                .with_context(active_test=False)
+                .search(
+                    [
+                        ("team_id", "in", self.ids),
+                        "|",
+                        "|",
+                        ("state", "!=", Agreement._signoff_draft_state),
+                        ("sales_agreed_user_id", "!=", False),
+                        ("marketing_agreed_user_id", "!=", False),
+                    ]
+                )
+            )
+            if signed:
+                raise UserError(
+                    self.env._(
+                        "%(teams)s has signed agreements (%(agreements)s): archive "
+                        "the team instead, or reopen the agreements first.",
+                        teams=", ".join(signed.team_id.mapped("name")),
+                        agreements=", ".join(signed.mapped("display_name")),
+                    )
+                )
