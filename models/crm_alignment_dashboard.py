@@ -609,7 +609,7 @@ class CrmAlignmentDashboard(models.TransientModel):
         if figure == "sourced_pipeline":
             return cohort + open_pipeline + [("sourced_by", "=", "marketing")]
         if figure in ("won_revenue", "sourced_won"):
-            domain = [*WON, *Scoreboard._scope_domain(scope, "date_closed")]
+            domain = [*WON, *Scoreboard._scope_domain(scope, "won_date")]
             if figure == "sourced_won":
                 domain.append(("sourced_by", "=", "marketing"))
             return domain
@@ -618,7 +618,7 @@ class CrmAlignmentDashboard(models.TransientModel):
         if figure == "content_won":
             return [
                 *WON,
-                *Scoreboard._scope_domain(scope, "date_closed"),
+                *Scoreboard._scope_domain(scope, "won_date"),
                 ("content_share_ids", "!=", False),
             ]
         return self._drill_domain_records(figure, scope, team, company)

@@ -255,6 +255,7 @@ class CrmAlignmentScoreboard(models.AbstractModel):
                SET create_date = v.created, sales_ready_date = v.ready,
                    first_handoff_date = v.handed, accepted_date = v.accepted,
                    date_conversion = v.conversion, date_closed = v.closed,
+                   won_date = CASE WHEN l.won_date IS NOT NULL THEN v.closed END,
                    date_open = v.handed
               FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[],
                           %s::timestamp[], %s::timestamp[], %s::timestamp[],

@@ -132,7 +132,8 @@ class CrmAlignmentScoreboard(models.AbstractModel):
 
     @api.model
     def _won_domain(self, scope):
-        return [("won_count", "=", 1), *self._scope_domain(scope, "date_closed")]
+        # won in the period by the addon's own stamp (date_closed is editable)
+        return [("won_count", "=", 1), *self._scope_domain(scope, "won_date")]
 
     @api.model
     def _speed_domain(self, scope):

@@ -60,12 +60,16 @@ LEAD_GUARDED_FIELDS = (
     "hours_to_accept",
     "hours_to_opportunity",
     "hours_to_won",
+    "sales_assigned_date",
+    "won_date",
     *(
         f"bant_{criterion}_{suffix}"
         for criterion in ("budget", "authority", "need", "timeframe")
         for suffix in ("date", "stale")
     ),
 )
+# The lead's first dates on its journey (a merge keeps the earliest).
+JOURNEY_DATES = ("sales_ready_date", "first_handoff_date", "accepted_date")
 # Set on create by the rules; a manager's import may give them.
 LEAD_CREATE_RULE_FIELDS = ("lifecycle_stage", "sourced_by", "marketing_user_id")
 # A lead is handed off by the hand-off only (journey row, SLA, activity).
@@ -91,11 +95,11 @@ WRITTEN_FIELDS_KEY = "crm_alignment_written_fields"
 # fields by name and are not affected. (prefetch="crm_alignment" on each.)
 
 # Python-only flags of the running request (never from an RPC client):
-# Odoo's lead assignment is running; the mail gateway is creating a lead;
-# the recycle resets BANT answers without letting BANT move the lead.
+# Odoo's lead assignment is running; the recycle resets BANT answers
+# without letting BANT move the lead; leads are being merged.
 AUTO_ASSIGNING = contextvars.ContextVar("crm_alignment_auto_assign", default=False)
-INBOUND = contextvars.ContextVar("crm_alignment_inbound", default=False)
 SKIP_BANT_SYNC = contextvars.ContextVar("crm_alignment_skip_bant_sync", default=False)
+MERGING = contextvars.ContextVar("crm_alignment_merging", default=False)
 
 
 @contextlib.contextmanager
@@ -205,13 +209,14 @@ class CrmLead(models.Model):
     @api.model
     def _alignment_is_inbound(self):
         """Leads that no salesperson typed in: website forms (sudo or public
-        user), the mail gateway, and a manager's import (a list of contacts
+        user), the mail gateway (which creates them as the superuser; its
+        public message_new called over RPC runs as the caller and is not
+        inbound), and a manager's import (a list of contacts
         is marketing's). The import's context key only counts for managers,
         who may set these values anyway: it grants nothing."""
         return bool(
             self.env.su
             or self.env.user._is_public()
-            or INBOUND.get()
             or (self.env.context.get("import_file") and self._alignment_is_manager())
         )
 
@@ -306,6 +311,10 @@ class CrmLead(models.Model):
     def write(self, vals):
         self._alignment_guard_write(vals)
         self._alignment_guard_marketing_owner(vals)
+        self._alignment_guard_salesperson(
+            vals,
+            self.filtered(lambda lead: lead.lifecycle_stage in HANDOFF_SOURCE_STAGES),
+        )
         vals = self._bant_prepare_write(vals)
         if self._alignment_guard_granted():
             vals = self._funnel_prepare_write(vals)
@@ -387,6 +396,27 @@ class CrmLead(models.Model):
                 )
             )
 
+    @api.model
+    def _alignment_guard_default_names(self):
+        # the rules set who sourced a lead, its owner and stage: never a
+        # context's default (a manager names them as values, an import)
+        return super()._alignment_guard_default_names() | set(LEAD_CREATE_RULE_FIELDS)
+
+    @api.model
+    def _alignment_guard_salesperson(self, vals, leads):
+        """A marketing-owned lead gets a salesperson through a hand-off: never
+        a marketing user (who would follow up their own hand-off)."""
+        if not vals.get("user_id") or not leads or self._alignment_guard_granted():
+            return
+        user = self.env["res.users"].browse(_as_id(vals["user_id"])).exists()
+        if (
+            user
+            and not self.env.su
+            and user.has_group("crm_alignment.group_marketing_user")
+            and not user.has_group("sales_team.group_sale_manager")
+        ):
+            leads._alignment_check_receivers(user)
+
     def _track_prepare(self, fields_iter):
         written = self.env.context.get(WRITTEN_FIELDS_KEY)
         if written is not None:
@@ -397,11 +427,60 @@ class CrmLead(models.Model):
             ]
         return super()._track_prepare(fields_iter)
 
-    @api.model
-    def message_new(self, msg_dict, custom_values=None):
-        # Leads from the mail gateway are inbound marketing leads.
-        with flag(INBOUND):
-            return super().message_new(msg_dict, custom_values=custom_values)
+    def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, **kw):
+        # crm deletes the merged leads as the superuser: merging is a write on
+        # every one of them, and sales' leads are merged by sales
+        self.check_access("write")
+        held_by_sales = self.filtered(
+            lambda lead: lead.lifecycle_stage in RECYCLE_SOURCE_STAGES
+        )
+        if held_by_sales and not (
+            self.env.su
+            or self._alignment_is_manager()
+            or self._alignment_is_sales_user(self.env.user)
+        ):
+            raise UserError(
+                self.env._(
+                    "%(leads)s is with sales: only sales or a manager merges it.",
+                    leads=", ".join(held_by_sales.mapped("display_name")),
+                )
+            )
+        journey = {
+            fname: min(filter(None, self.mapped(fname)), default=False)
+            for fname in JOURNEY_DATES
+        }
+        # crm writes the merged values (stage included) onto the head: that
+        # is no follow-up by whoever merges
+        with flag(MERGING):
+            head = super()._merge_opportunity(
+                user_id=user_id, team_id=team_id, auto_unlink=auto_unlink, **kw
+            )
+        head._alignment_after_merge(journey)
+        return head
+
+    def _alignment_after_merge(self, journey):
+        """The surviving lead carries the merged journeys: its first dates are
+        the earliest of all, and its stage is where its last hand-off left
+        it (with sales, accepted or not; or back with marketing)."""
+        self.ensure_one()
+        earlier = {
+            fname: date
+            for fname, date in journey.items()
+            if date and (not self[fname] or date < self[fname])
+        }
+        self.invalidate_recordset(["handoff_ids"])
+        last = self.handoff_ids.sorted(lambda h: (h.date, h.id))[-1:]
+        if last.direction == "to_sales":
+            stage = "accepted" if last.accepted_date else "handed_off"
+        elif last:
+            stage = "nurture"
+        else:
+            stage = self.lifecycle_stage
+        if stage != self.lifecycle_stage:
+            earlier["lifecycle_stage"] = stage
+        if earlier:
+            self._alignment_guarded_write(earlier)
+            self._funnel_update_hours()
 
     def _merge_dependences(self, opportunities):
         # The surviving lead inherits every history of the merged ones:
@@ -514,15 +593,25 @@ class CrmLead(models.Model):
                 lead.company_id
             )
         )
+        automatic = AUTO_ASSIGNING.get() or self.env.su
+        taken_by_salesperson = not automatic and self._alignment_is_sales_user(
+            self.env.user
+        )
+        if to_hand_off and not automatic:
+            # a conversion of marketing's lead is a hand-off: its rules apply
+            # (who hands off, who receives), whoever calls it
+            if not taken_by_salesperson:
+                to_hand_off._alignment_check_role("handed_off")
+            receivers = self.env["res.users"].browse(
+                [_as_id(uid) for uid in (user_ids or ()) if _as_id(uid)]
+            )
+            for lead in to_hand_off:
+                lead._alignment_check_receivers(receivers.exists())
         result = super().convert_opportunity(
             partner, user_ids=user_ids, team_id=team_id
         )
         if not to_hand_off:
             return result
-        automatic = AUTO_ASSIGNING.get() or self.env.su
-        taken_by_salesperson = not automatic and self._alignment_is_sales_user(
-            self.env.user
-        )
         if taken_by_salesperson:
             unassigned = to_hand_off.filtered(lambda lead: not lead.user_id)
             if unassigned:
@@ -561,7 +650,7 @@ class CrmLead(models.Model):
     def _cron_assignment_handoff(self, batch=1000):
         """Where leads go straight to sales, a sales-ready lead that got a
         salesperson (Odoo's assignment, a website form's team, a manager)
-        was handed off then: log that hand-off, dated when crm assigned it,
+        was handed off then: log that hand-off, dated when it was assigned,
         so that its follow-up SLA runs from there. One batch per call."""
         domain = [
             ("lifecycle_stage", "=", "sales_ready"),
@@ -582,7 +671,10 @@ class CrmLead(models.Model):
         )
         leads._alignment_log_handoff(
             note=self.env._("Assigned by the lead assignment."),
-            dates={lead.id: lead.date_open for lead in leads if lead.date_open},
+            # the addon's own stamp (crm's date_open is anyone's to edit)
+            dates={
+                lead.id: lead.sales_assigned_date or lead.create_date for lead in leads
+            },
         )
         remaining = self.search_count(domain) if leads else 0
         self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
@@ -658,6 +750,19 @@ class CrmLead(models.Model):
             ]
         )
 
+    def _alignment_may_accept(self, user):
+        """The one rule of who takes a hand-off of this lead (accepting it,
+        or any follow-up that counts as accepting it): a sales manager, its
+        salesperson, or a member of its team while it has no salesperson."""
+        self.ensure_one()
+        if not self._alignment_is_sales_user(user):
+            return False
+        if user.has_group("sales_team.group_sale_manager"):
+            return True
+        if self.user_id:
+            return user == self.user_id
+        return user in (self.team_id.member_ids | self.team_id.user_id)
+
     def _alignment_check_can_accept(self):
         user = self.env.user
         if self.env.su or user.has_group("sales_team.group_sale_manager"):
@@ -669,13 +774,7 @@ class CrmLead(models.Model):
                     "member of the sales team accepts them."
                 )
             )
-        refused = self.filtered(
-            lambda lead: lead.user_id != user
-            and not (
-                not lead.user_id
-                and user in (lead.team_id.member_ids | lead.team_id.user_id)
-            )
-        )
+        refused = self.filtered(lambda lead: not lead._alignment_may_accept(user))
         if refused:
             raise UserError(
                 self.env._(

@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .crm_lead import _as_id
+from .crm_lead import MERGING, _as_id
 from .crm_lead_sla import SLA_STATES
 
 
@@ -59,7 +59,10 @@ class CrmLead(models.Model):
 
     def _sla_after_write(self, vals, paused_before):
         """A stage change by sales is a follow-up, and moving into (or out
-        of) a paused stage stops (or restarts) the clock."""
+        of) a paused stage stops (or restarts) the clock. A lost lead
+        restored before anyone followed it up owes its follow-up again."""
+        if vals.get("active"):
+            self._alignment_sla_restart_restored()
         if "stage_id" not in vals:
             return
         self._alignment_register_followup()
@@ -149,18 +152,13 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
 
     def _alignment_counts_as_followup(self, user):
-        """Only sales follows a lead up: its salesperson, its team (leader
-        included), a sales manager; never a marketing user, nor a bot."""
+        """A note, call, e-mail, stage move or activity done follows a lead
+        up when its author may accept the hand-off (the same rule as
+        Accept); never a marketing user, nor a bot."""
         self.ensure_one()
         if self.env.su or user._is_public() or user._is_superuser():
             return False
-        if not self._alignment_is_sales_user(user):
-            return False
-        if user.has_group("sales_team.group_sale_manager"):
-            return True
-        return user == self.user_id or user in (
-            self.team_id.member_ids | self.team_id.user_id
-        )
+        return self._alignment_may_accept(user)
 
     def _alignment_may_pause_sla(self, user=None):
         """The lead's salesperson, its team leader or a sales manager."""
@@ -211,7 +209,34 @@ class CrmLead(models.Model):
             }
         )
 
+    def _alignment_sla_restart_restored(self):
+        """Restored leads still waiting for sales: a new SLA on the same
+        hand-off, on the same deadline (losing a lead does not stop its
+        clock; a deadline passed meanwhile is a breach)."""
+        restored = self.filtered(
+            lambda lead: lead.active
+            and lead.lifecycle_stage == "handed_off"
+            and lead.sla_id.state == "cancelled"
+            and lead.sla_id.handoff_id
+        )
+        if not restored:
+            return
+        self.env["crm.lead.sla"]._start_for_leads(restored, restored.sla_id.handoff_id)
+        restored._message_log_batch(
+            bodies={
+                lead.id: Markup("<p>%s</p>")
+                % self.env._(
+                    "Restored by %(user)s: the follow-up clock of the hand-off "
+                    "runs again, from the hand-off.",
+                    user=self.env.user.name,
+                )
+                for lead in restored
+            }
+        )
+
     def _alignment_register_followup(self):
+        if MERGING.get():
+            return
         user = self.env.user
         leads = self.filtered(
             lambda lead: lead.sla_ids.filtered(

@@ -50,7 +50,7 @@ FUNNEL_STEPS = (
     ("hours_to_handoff", "sales_ready_date", "first_handoff_date"),
     ("hours_to_accept", "first_handoff_date", "accepted_date"),
     ("hours_to_opportunity", "accepted_date", "date_conversion"),
-    ("hours_to_won", "date_conversion", "date_closed"),
+    ("hours_to_won", "date_conversion", "won_date"),
 )
 # lifecycle stage reached -> the journey dates it stamps (first time only)
 STAGE_STAMPS = {
@@ -62,7 +62,7 @@ STAGE_STAMPS = {
 
 # crm's own writes that may date a conversion, or a won closing
 CONVERSION_TRIGGERS = frozenset(("type", "date_conversion"))
-WON_TRIGGERS = frozenset(("stage_id", "probability", "active", "date_closed"))
+WON_TRIGGERS = frozenset(("stage_id", "probability", "active"))
 
 
 def _steps_ending(date_fields):
@@ -96,6 +96,25 @@ class CrmLead(models.Model):
         string="First Accepted On",
         readonly=True,
         copy=False,
+    )
+    # crm's date_open and date_closed are the salesperson's to edit: the
+    # scoreboard dates an assignment and a win by the addon's own stamps.
+    sales_assigned_date = fields.Datetime(
+        prefetch="crm_alignment",
+        string="Assigned to Sales On",
+        readonly=True,
+        copy=False,
+        help="When a sales-ready lead got its salesperson (a hand-off where "
+        "leads go straight to sales).",
+    )
+    won_date = fields.Datetime(
+        prefetch="crm_alignment",
+        string="Won On",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="When the lead was won (stamped by the addon; cleared if it is "
+        "reopened or lost).",
     )
     hours_to_sales_ready = fields.Float(
         prefetch="crm_alignment",
@@ -194,7 +213,24 @@ class CrmLead(models.Model):
                 stamped.add(fname)
         self._funnel_update_hours(_steps_ending(stamped))
 
+    def _funnel_stamp_won(self):
+        """Stamp the win of the leads that are won now, clear it on those
+        that no longer are (reopened, lost, archived)."""
+        won = self.filtered(
+            lambda lead: lead.active
+            and lead.probability == 100
+            and lead.stage_id.is_won
+        )
+        newly_won = won.filtered(lambda lead: not lead.won_date)
+        if newly_won:
+            newly_won._alignment_guarded_write({"won_date": fields.Datetime.now()})
+        reopened = (self - won).filtered("won_date")
+        if reopened:
+            reopened._alignment_guarded_write({"won_date": False})
+        return newly_won
+
     def _funnel_after_create(self):
+        self._funnel_stamp_won()
         by_stage = {}
         for lead in self:
             if lead.lifecycle_stage in STAGE_STAMPS:
@@ -230,14 +266,18 @@ class CrmLead(models.Model):
                 ["hours_to_opportunity"]
             )
         if WON_TRIGGERS & keys:
-            self.filtered(
-                lambda lead: lead.active
-                and lead.probability == 100
-                and lead.date_closed
-                and lead.date_conversion
-            )._funnel_update_hours(["hours_to_won"])
+            self._funnel_stamp_won().filtered("date_conversion")._funnel_update_hours(
+                ["hours_to_won"]
+            )
         if stage in STAGE_STAMPS:
             self._funnel_stamp(stage, vals.get("handoff_date"))
+        if vals.get("user_id"):
+            # where leads go straight to sales, this is the hand-off's time
+            assigned = self.filtered(lambda lead: lead.lifecycle_stage == "sales_ready")
+            if assigned:
+                assigned._alignment_guarded_write(
+                    {"sales_assigned_date": fields.Datetime.now()}
+                )
 
     @api.model
     def _funnel_backfill(self):

@@ -21,6 +21,7 @@ class CrmAlignmentPipelineReport(models.Model):
     lead_id = fields.Many2one(comodel_name="crm.lead", string="Lead", readonly=True)
     create_date = fields.Datetime(string="Created On", readonly=True)
     date_closed = fields.Datetime(string="Closed On", readonly=True)
+    won_date = fields.Datetime(string="Won On", readonly=True)
     company_id = fields.Many2one(comodel_name="res.company", readonly=True)
     currency_id = fields.Many2one(comodel_name="res.currency", readonly=True)
     team_id = fields.Many2one(
@@ -127,6 +128,7 @@ class CrmAlignmentPipelineReport(models.Model):
                 """
             CREATE OR REPLACE VIEW %s AS (
                 SELECT l.id, l.id AS lead_id, l.create_date, l.date_closed,
+                       l.won_date,
                        l.company_id, c.currency_id, l.team_id, l.user_id,
                        l.marketing_user_id, l.source_id, l.medium_id,
                        l.campaign_id, l.sourced_by, l.lifecycle_stage,

@@ -39,7 +39,8 @@ class TestInboundQualification(AlignmentCase):
         self.team._action_assign_leads()
         self.assertTrue(lead.user_id, "Odoo's assignment takes it")
         self.assertIn(lead.user_id, self.team.member_ids)
-        assigned_on = lead.date_open
+        assigned_on = lead.sales_assigned_date
+        self.assertTrue(assigned_on)
         self.assertFalse(lead.handoff_ids, "logged by the job, not inline")
         self.env["crm.lead"]._cron_assignment_handoff()
         self.assertEqual(lead.lifecycle_stage, "handed_off")

@@ -58,12 +58,21 @@ class TestLifecycle(AlignmentCase):
         self.assertEqual(
             (imported.lifecycle_stage, imported.sourced_by), ("new", "marketing")
         )
-        gateway = Lead.message_new(
+        # the mail gateway routes an incoming message as the superuser
+        # (mail.thread._message_route_process): inbound, marketing's
+        gateway = Lead.sudo().message_new(
             {"subject": "Pricing request", "from": "buyer@prospect.example"}
         )
         self.assertEqual(
             (gateway.lifecycle_stage, gateway.sourced_by), ("new", "marketing")
         )
+        # the same public method called by a salesperson (over RPC) is their
+        # own lead, whatever it claims to be
+        own = Lead.message_new(
+            {"subject": "Pricing request", "from": "buyer@prospect.example"},
+            custom_values={"type": "opportunity", "expected_revenue": 50000},
+        )
+        self.assertEqual((own.lifecycle_stage, own.sourced_by), ("accepted", "sales"))
 
     def test_nurture_and_sales_ready_transitions(self):
         lead = self.create_marketing_leads().with_user(self.marketer)
