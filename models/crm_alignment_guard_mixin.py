@@ -85,6 +85,61 @@ class CrmAlignmentGuardMixin(models.AbstractModel):
         if not self._alignment_guard_granted():
             self._alignment_guard_vals(vals, "write")
 
+    # Odoo adds values after create() has seen the caller's dict: the
+    # context's default_<field> keys (create, name_create, web_save, copy),
+    # and the original's values in a copy. Guarded fields and fields the
+    # user may not access never take those: they get the value the rules
+    # give (the field's default), and what the caller names itself is
+    # checked by the guards above.
+
+    @api.model
+    def _alignment_guard_default_names(self):
+        """Fields whose value never comes from a ``default_*`` context key:
+        not even inside a transition (the caller's context travels into the
+        records the pipeline creates for it)."""
+        names = set(self._alignment_guarded_names())
+        if not self.env.su:
+            names.update(
+                name
+                for name, field in self._fields.items()
+                if field.groups and not field.is_accessible(self.env)
+            )
+        return names
+
+    @api.model
+    def default_get(self, fields_list):
+        forged = [
+            key
+            for key in self.env.context
+            if key.startswith("default_")
+            and key[len("default_") :] in self._alignment_guard_default_names()
+        ]
+        model = self
+        if forged:
+            context = {k: v for k, v in self.env.context.items() if k not in forged}
+            model = self.with_env(self.env(context=context))
+        return super(CrmAlignmentGuardMixin, model).default_get(fields_list)
+
+    def copy_data(self, default=None):
+        """A copy starts over: guarded facts and fields the user may not
+        access are not copied from the original (what the caller passes in
+        ``default`` is checked by create's guards)."""
+        vals_list = super().copy_data(default=default)
+        dropped = self._alignment_guard_default_names() - set(default or ())
+        for vals in vals_list:
+            for name in dropped & set(vals or ()):
+                del vals[name]
+        return vals_list
+
+    def _prepare_create_values(self, vals_list):
+        # Field groups hold at creation as they do for write (Odoo checks
+        # them on write and read only): what the caller names is refused.
+        if not self.env.su:
+            self.check_field_access_rights(
+                "create", list({name for vals in vals_list for name in vals})
+            )
+        return super()._prepare_create_values(vals_list)
+
     def _alignment_guarded_names(self):
         if self._guarded_fields == "__all__":
             return set(self._fields)

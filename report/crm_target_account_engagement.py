@@ -131,14 +131,14 @@ class CrmTargetAccountEngagement(models.Model):
                      AS won_revenue
               FROM crm_lead l
          LEFT JOIN crm_stage s ON s.id = l.stage_id
-             WHERE l.target_partner_id = a.partner_id
+             WHERE l.target_partner_id = a.partner_id AND %(visible_leads)s
                AND (l.company_id IS NULL OR l.company_id = a.company_id)
           ) lead ON TRUE
      LEFT JOIN LATERAL (
             SELECT count(*) AS handoff_count
               FROM crm_lead_handoff h
               JOIN crm_lead l ON l.id = h.lead_id
-             WHERE l.target_partner_id = a.partner_id
+             WHERE l.target_partner_id = a.partner_id AND %(visible_leads)s
                AND h.direction = 'to_sales'
                AND (l.company_id IS NULL OR l.company_id = a.company_id)
           ) handoff ON TRUE
@@ -148,7 +148,7 @@ class CrmTargetAccountEngagement(models.Model):
              WHERE m.message_type IN ('comment', 'email', 'email_outgoing')
                AND ((m.model = 'crm.lead' AND m.res_id IN (
                         SELECT l.id FROM crm_lead l
-                         WHERE l.target_partner_id = a.partner_id
+                         WHERE l.target_partner_id = a.partner_id AND %(visible_leads)s
                            AND (l.company_id IS NULL OR l.company_id = a.company_id)))
                     OR (m.model = 'crm.target.account' AND m.res_id = a.id
                         AND m.subtype_id = %(discussion)s))
@@ -163,4 +163,14 @@ class CrmTargetAccountEngagement(models.Model):
           ) derived
             """,
             discussion=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment"),
+            visible_leads=self._visible_leads_condition(),
         )
+
+    def _visible_leads_condition(self):
+        """The figures add up the leads the reader may read: everything for
+        users who see all leads, else what crm's record rules leave them."""
+        user = self.env.user
+        if self.env.su or user.has_group("sales_team.group_sale_salesman_all_leads"):
+            return SQL("TRUE")
+        query = self.env["crm.lead"].with_context(active_test=False)._search([])
+        return SQL("l.id IN %s", query.subselect())

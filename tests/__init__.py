@@ -12,3 +12,5 @@ from . import test_target_account
 from . import test_target_account_rpc
 from . import test_tour
 from . import test_scoreboard
+from . import test_security_generated
+from . import test_trust

@@ -12,7 +12,10 @@ import inspect
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from . import test_security_generated as generated
 from .common import execute_kw
+
+GENERATED = "TestGeneratedAttacks.test_forged_defaults_and_values_never_stored"
 
 # Every context key the addon reads or once read, set as an attacker would.
 FORGED_CONTEXT = {
@@ -32,8 +35,12 @@ FORGED_CONTEXT = {
     "active_test": False,
 }
 
-# (model, public method) -> the test of this class that attacks it
+# (model, public method) -> the test of this class (or the generated
+# suite's) that attacks it
 PUBLIC_METHODS = {
+    ("utm.campaign", "create"): GENERATED,
+    ("utm.campaign", "write"): GENERATED,
+    ("crm.bant.option", "create"): "test_lead_definition_signatures",
     ("crm.lead", "create"): "test_lead_create_takes_no_forged_facts",
     ("crm.lead", "write"): "test_lead_facts_cannot_be_written",
     ("crm.lead", "default_get"): "test_lead_create_takes_no_forged_facts",
@@ -1017,6 +1024,40 @@ class TestSecurityRpc(HttpCase):
         )
         self.assertTrue(ok, result)
         self.assertEqual(profile.agreed_by_ids, self.sales_manager)
+        # an answer's worth is part of every definition that may use it: the
+        # other manager changing it voids the signatures, logged, and a new
+        # answer or a removed one too; salespeople change none of them
+        option = self.env["crm.bant.option"].create(
+            {"name": "Sec budget", "criterion": "budget", "points": 40}
+        )
+        self.rpc(self.sales_manager, "crm.bant.profile", "action_agree", profile.ids)
+        self.assertTrue(profile.agreed_by_ids)
+        self.assertRefusedUnchanged(
+            [self.salesman, self.marketer, self.portal],
+            option,
+            ["points"],
+            "crm.bant.option",
+            "write",
+            option.ids,
+            {"points": 100},
+        )
+        self.assertTrue(profile.agreed_by_ids, "a refused change voids nothing")
+        for method, args in (
+            ("write", [option.ids, {"points": 100}]),
+            ("create", [{"name": "Sec new", "criterion": "need", "points": 90}]),
+            ("unlink", [option.ids]),
+        ):
+            ok, result = self.rpc(
+                self.sales_manager, "crm.bant.profile", "action_agree", profile.ids
+            )
+            self.assertTrue(profile.agreed_by_ids)
+            ok, result = self.rpc(
+                self.marketing_manager, "crm.bant.option", method, *args
+            )
+            self.assertTrue(ok, result)
+            profile.invalidate_recordset()
+            self.assertFalse(profile.agreed_by_ids, method)
+            self.assertIn(self.marketing_manager.name, profile.message_ids[0].body)
 
     # --------------------------------------------------------- configuration
 
@@ -1274,6 +1315,10 @@ class TestSecurityRpc(HttpCase):
             for klass in type(self.env[model_name]).__mro__:
                 if getattr(klass, "_module", None) != "crm_alignment":
                     continue
+                if getattr(klass, "_name", None) == "crm.alignment.guard.mixin":
+                    # its doors (default_get, copy_data) are attacked for
+                    # every model using it by the generated suite
+                    continue
                 for name, value in vars(klass).items():
                     if inspect.isfunction(value) and not name.startswith("_"):
                         if name != "init":
@@ -1283,4 +1328,19 @@ class TestSecurityRpc(HttpCase):
             missing, f"classify these public methods in PUBLIC_METHODS: {missing}"
         )
         for test_name in set(PUBLIC_METHODS.values()):
-            self.assertTrue(hasattr(self, test_name), test_name)
+            test_class, _dot, method = test_name.rpartition(".")
+            owner = {"TestGeneratedAttacks": generated.TestGeneratedAttacks}.get(
+                test_class, self
+            )
+            self.assertTrue(hasattr(owner, method), test_name)
+        for klass in type(self.env["crm.alignment.guard.mixin"]).__mro__:
+            if getattr(klass, "_name", None) == "crm.alignment.guard.mixin":
+                self.assertLessEqual(
+                    {
+                        name
+                        for name, value in vars(klass).items()
+                        if inspect.isfunction(value) and not name.startswith("_")
+                    },
+                    {"default_get", "copy_data"},
+                    "a new public door of the guard mixin needs its generated attack",
+                )
