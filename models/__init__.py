@@ -1,40 +1,36 @@
-from . import crm_alignment_guard_mixin
-from . import crm_alignment_history_mixin
-from . import crm_alignment_signoff_mixin
-from . import resource_calendar
-from . import crm_bant_option
-from . import crm_bant_profile
-from . import crm_recycle_reason
-from . import crm_sla_policy
-from . import crm_lead_handoff
-from . import crm_marketing_content
-from . import crm_marketing_content_approval_rule
-from . import crm_marketing_content_review
-from . import crm_marketing_content_share
-from . import crm_lead_sla
-from . import crm_buying_role
-from . import crm_free_mail_domain
-from . import crm_target_account_list
-from . import crm_target_account
-from . import crm_target_account_contact
-from . import crm_lead
-from . import crm_lead_target_account
-from . import crm_lead_bant
-from . import crm_lead_recycling
-from . import crm_lead_followup
-from . import crm_lead_content
-from . import crm_lead_funnel
-from . import crm_team
-from . import crm_alignment_scoreboard
-from . import crm_alignment_demo
-from . import crm_alignment_goal
-from . import crm_alignment_goal_line
-from . import crm_alignment_dashboard
-from . import utm_campaign
-from . import digest_digest
-from . import crm_team_digest
-from . import crm_team_review
-from . import mail_activity
-from . import res_company
-from . import res_config_settings
-from . import res_partner
+# The addon's models, one folder per concern. The order matters where a
+# concern extends another's methods through super(); it is written here:
+#
+# crm.lead has ONE door (lifecycle/crm_lead.py: create/write), which applies
+# the guards and calls each concern's hooks by name (_bant_prepare_*,
+# _target_account_after_*, _sla_before/after_write, _funnel_after_*), so no
+# hook depends on this order. Three public lifecycle methods are extended
+# with super() instead, in the order below:
+#   - bant/crm_lead.py       action_mark_sales_ready (the definition decides)
+#   - sla/crm_lead.py        _alignment_log_handoff, _alignment_accept,
+#                            recycle_to_nurture, action_set_lost, message_post
+#                            (the follow-up clock starts, stops, is reached)
+
+# mixins every concern uses: guarded facts, append-only history, sign-off
+from . import common
+
+# the lead's lifecycle and THE door of crm.lead; hand-offs; crm.team filters
+from . import lifecycle
+
+# BANT qualification (after the door: extends action_mark_sales_ready)
+from . import bant
+
+# recycle to nurture (after the door: its wizard's action lives on crm.lead)
+from . import recycle
+
+# follow-up SLAs (after lifecycle and recycle: extends their actions)
+from . import sla
+
+# marketing content co-created with sales, and its weekly e-mail
+from . import content
+
+# account-based marketing: target-account lists, accounts, buying committees
+from . import abm
+
+# the shared scoreboard: journey dates, goals, dashboard, review, digest
+from . import scoreboard

@@ -1,7 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from ..models.crm_lead_bant import SCORE_BANDS
+from ..models.bant.crm_lead import SCORE_BANDS
 
 
 class CrmBantCalibrationReport(models.Model):

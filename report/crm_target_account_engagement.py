@@ -1,8 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.crm_lead_target_account import TIERS
-from ..models.crm_target_account import ACCOUNT_STATUSES
+from ..models.abm.crm_lead import TIERS
+from ..models.abm.crm_target_account import ACCOUNT_STATUSES
 
 
 class CrmTargetAccountEngagement(models.Model):

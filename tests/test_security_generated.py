@@ -21,7 +21,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import fields
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..models.crm_lead import LEAD_CREATE_RULE_FIELDS
+from ..models.lifecycle.crm_lead import LEAD_CREATE_RULE_FIELDS
 from .common import execute_kw
 
 # What each role may try to create per guarded model (a valid record but for
@@ -193,7 +193,7 @@ class GeneratedAttackCase(HttpCase):
         return self.env[model].sudo().with_context(active_test=False).search_count([])
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_security")
 class TestGeneratedAttacks(GeneratedAttackCase):
     """Every guarded field, as each role, through every door of Odoo."""
 
@@ -348,7 +348,7 @@ SIGNOFF_LINE_CHANGES = {
 }
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_security")
 class TestGeneratedSignoffAttacks(GeneratedAttackCase):
     """Each covered term changed between the two signatures."""
 

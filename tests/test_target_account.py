@@ -5,12 +5,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.crm_alignment.models.company_domain import (
+from odoo.addons.crm_alignment.models.abm.company_domain import (
     email_company_domain,
     registrable_domain,
     website_company_domain,
 )
-from odoo.addons.crm_alignment.models.crm_target_account import ENGAGEMENT_FIELDS
+from odoo.addons.crm_alignment.models.abm.crm_target_account import ENGAGEMENT_FIELDS
 
 from .common import AlignmentCase
 
@@ -98,7 +98,7 @@ class TargetAccountCase(AlignmentCase):
         )
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_abm")
 class TestCompanyDomain(TargetAccountCase):
     def test_registrable_domain(self):
         self.assertEqual(registrable_domain("eu.acme.com"), "acme.com")
@@ -123,7 +123,7 @@ class TestCompanyDomain(TargetAccountCase):
         )
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_abm")
 class TestLeadMatching(TargetAccountCase):
     def test_lead_of_a_contact_matches_its_company(self):
         lead = self.lead(partner_id=self.acme_ceo.id)
@@ -279,7 +279,7 @@ class TestLeadMatching(TargetAccountCase):
         self.assertEqual(matched[plain], tier_1)
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_abm")
 class TestTargetListAgreement(TargetAccountCase):
     def test_both_sides_sign_and_are_recorded(self):
         target_list = self.make_list("Q3", {self.other: "2"})
@@ -411,7 +411,7 @@ class TestTargetListAgreement(TargetAccountCase):
         self.assertEqual(len(self.target_list.account_ids), 2)
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_abm")
 class TestTargetAccountRules(TargetAccountCase):
     def test_account_is_a_company_once_per_list(self):
         Account = self.env["crm.target.account"].with_user(self.marketer)
@@ -579,7 +579,7 @@ class TestTargetAccountRules(TargetAccountCase):
             form.save()  # the reason is required in the form too
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_abm")
 class TestEngagement(TargetAccountCase):
     """The roll-up is a view: a request sees what the previous ones wrote;
     inside one test, the cache is dropped to play the next request."""
@@ -710,7 +710,7 @@ class TestEngagement(TargetAccountCase):
             accounts.read(fields_)
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_abm")
 class TestTargetAccountAccess(TargetAccountCase):
     def test_salesperson_reads_and_fills_roles_only(self):
         account = self.account(self.acme).with_user(self.salesman)

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.crm_lead_target_account import TIERS
+from ..models.abm.crm_lead import TIERS
 
 
 class CrmTargetAccountAdd(models.TransientModel):

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from .crm_lead_target_account import TIERS
+from .crm_lead import TIERS
 
 ENGAGEMENT_FIELDS = [
     "engagement_id",

@@ -6,8 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
+from ..lifecycle.crm_lead import SKIP_BANT_SYNC
 from .crm_bant_option import BANT_CRITERIA
-from .crm_lead import SKIP_BANT_SYNC
 
 BANT_ANSWER_FIELDS = [f"bant_{criterion}_id" for criterion, _label in BANT_CRITERIA]
 SCORE_BANDS = [

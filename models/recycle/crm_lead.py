@@ -7,8 +7,13 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .crm_bant_option import BANT_CRITERIA
-from .crm_lead import RECYCLE_SOURCE_STAGES, SKIP_BANT_SYNC, _browse_given, flag
+from ..bant.crm_bant_option import BANT_CRITERIA
+from ..lifecycle.crm_lead import (
+    RECYCLE_SOURCE_STAGES,
+    SKIP_BANT_SYNC,
+    _browse_given,
+    flag,
+)
 
 FOLLOWUP_ACTIVITY = "crm_alignment.mail_activity_type_handoff_followup"
 REVISIT_ACTIVITY = "crm_alignment.mail_activity_type_revisit"

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import SQL, create_index
 
 # Working hours between two UTC timestamps under a calendar's weekly
@@ -278,42 +278,3 @@ class CrmLead(models.Model):
                 assigned._alignment_guarded_write(
                     {"sales_assigned_date": fields.Datetime.now()}
                 )
-
-    @api.model
-    def _funnel_backfill(self):
-        """Journey dates of leads handed off before these dates existed
-        (upgrade from 18.0.1.1.0): from the hand-off log."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            WITH journey AS (
-                SELECT lead_id, min(date) AS first_handoff,
-                       min(accepted_date) AS first_accepted
-                  FROM crm_lead_handoff
-                 WHERE direction = 'to_sales'
-              GROUP BY lead_id
-            )
-            UPDATE crm_lead l
-               SET first_handoff_date = COALESCE(l.first_handoff_date, j.first_handoff),
-                   accepted_date = COALESCE(l.accepted_date, j.first_accepted),
-                   sales_ready_date = COALESCE(l.sales_ready_date, j.first_handoff)
-              FROM journey j
-             WHERE j.lead_id = l.id
-         RETURNING l.id
-            """
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
-        self.env.cr.execute(
-            """
-            UPDATE crm_lead SET sales_ready_date = COALESCE(write_date, create_date)
-             WHERE lifecycle_stage = 'sales_ready' AND sales_ready_date IS NULL
-         RETURNING id
-            """
-        )
-        ids += [row[0] for row in self.env.cr.fetchall()]
-        leads = self.with_context(active_test=False).browse(ids)
-        self.invalidate_model(
-            ["sales_ready_date", "first_handoff_date", "accepted_date"]
-        )
-        leads._funnel_update_hours()
-        return len(ids)

@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .crm_lead import MERGING, _as_id
+from ..lifecycle.crm_lead import MERGING, _as_id
 from .crm_lead_sla import SLA_STATES
 
 

@@ -1,0 +1,2 @@
+from . import crm_recycle_reason
+from . import crm_lead
