@@ -4,6 +4,8 @@ import time
 from odoo import SUPERUSER_ID
 from odoo.tools import SQL
 
+from .demo_history import make_demo_breach, make_demo_history
+
 _logger = logging.getLogger(__name__)
 
 
@@ -52,7 +54,8 @@ def post_init_hook(env):
     )
     if env.ref("crm_alignment.user_marketing_demo", raise_if_not_found=False):
         # demo: a year of shared pipeline, made after the classification
-        env["crm.alignment.scoreboard"]._demo_history()
+        make_demo_breach(env)
+        make_demo_history(env)
 
 
 def uninstall_hook(env):
