@@ -3,7 +3,7 @@
 # the repository, in ~/.cache/crm_alignment (CRM_ALIGNMENT_CACHE overrides).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-TOOLS := tools
+TOOLS := dev
 
 .PHONY: help run stop test check-install upgrade-check lint format doctor pot bench compat wheel readme loadtest faults clean distclean
 

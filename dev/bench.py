@@ -1,6 +1,6 @@
 """make bench: the cost of crm_alignment next to plain crm, on the same data.
 
-Run by tools/bench.sh with the virtualenv's Python:
+Run by dev/bench.sh with the virtualenv's Python:
     bench.py --base DB --addon DB --n N --addons-path P --data-dir D
 Both databases exist already (crm only, crm_alignment); this script fills them
 with the same synthetic data (fixed seed) and prints one table.
@@ -13,7 +13,7 @@ import random
 import statistics
 import time
 
-from bench_scoreboard import bench_scoreboard  # noqa: E402 (tools/ on sys.path)
+from bench_scoreboard import bench_scoreboard  # noqa: E402 (dev/ on sys.path)
 
 import odoo
 from odoo import api, sql_db

@@ -25,7 +25,7 @@ fi
 odoo_bin -d "$ADDON_DB" -i "$MODULE" --without-demo=all --stop-after-init --log-level warn \
     --max-cron-threads 0 --http-port 0
 say "Benchmarking N=$N ($RUNS runs each)"
-"$VENV/bin/python" "$REPO_DIR/tools/bench.py" --base "$BASE_DB" --addon "$ADDON_DB" \
+"$VENV/bin/python" "$REPO_DIR/dev/bench.py" --base "$BASE_DB" --addon "$ADDON_DB" \
     --n "$N" --runs "$RUNS" --addons-path "$ADDONS_PATH" --data-dir "$DATA_DIR" \
     --scoreboard-sizes "${BENCH_SCOREBOARD_SIZES-100000,1000000}" \
     ${BENCH_NO_BASELINE:+--no-baseline}

@@ -49,6 +49,6 @@ rc=0
 say "Every inbound channel, with the satellites installed (nothing committed)"
 "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" shell --addons-path="$ADDONS_PATH" \
     --data-dir="$DATA_DIR" -d "$ADDON_DB" --log-level warn --no-http \
-    <"$REPO_DIR/tools/compat_channels.py" || rc=1
-"$VENV/bin/python" "$REPO_DIR/tools/compat_diff.py" "$BASE_LOG" "$ADDON_LOG" || rc=1
+    <"$REPO_DIR/dev/compat_channels.py" || rc=1
+"$VENV/bin/python" "$REPO_DIR/dev/compat_diff.py" "$BASE_LOG" "$ADDON_LOG" || rc=1
 exit $rc

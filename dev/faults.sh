@@ -189,7 +189,7 @@ PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.
     --log-level warn >"$OUT/race-server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 60); do curl -fsS -o /dev/null "http://127.0.0.1:$PORT/web/login" 2>/dev/null && break; sleep 1; done
-python3 "$REPO_DIR/tools/concurrency.py" "http://127.0.0.1:$PORT" "$DB" \
+python3 "$REPO_DIR/dev/concurrency.py" "http://127.0.0.1:$PORT" "$DB" \
     "$(grep -o 'RACE.*' "$OUT/race-seed.log" | sed 's/^RACE//')" || BROKEN=$((BROKEN + 1))
 kill "$server"; wait "$server" 2>/dev/null || true
 check "one acceptance per raced lead" \

@@ -42,13 +42,13 @@ ensure_venv() {
         "$py" -m venv "$VENV"
     fi
     stamp="$VENV/.requirements.sha"
-    want="$(cat "$REPO_DIR/requirements.txt" "$REPO_DIR/tools/requirements-odoo.txt" "$REPO_DIR/tools/requirements-dev.txt" | sha1sum | cut -d' ' -f1)"
+    want="$(cat "$REPO_DIR/requirements.txt" "$REPO_DIR/dev/requirements-odoo.txt" "$REPO_DIR/dev/requirements-dev.txt" | sha1sum | cut -d' ' -f1)"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         say "Installing Odoo's Python dependencies into $VENV"
         "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
             -r "$REPO_DIR/requirements.txt" \
-            -r "$REPO_DIR/tools/requirements-odoo.txt" \
-            -r "$REPO_DIR/tools/requirements-dev.txt"
+            -r "$REPO_DIR/dev/requirements-odoo.txt" \
+            -r "$REPO_DIR/dev/requirements-dev.txt"
         echo "$want" > "$stamp"
     fi
 }

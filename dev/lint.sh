@@ -15,7 +15,7 @@ rc=0
 say "ruff check"; "$VENV/bin/ruff" check . || rc=1
 say "ruff format --check"; "$VENV/bin/ruff" format --check . || rc=1
 say "pylint-odoo"; "$VENV/bin/pylint" --rcfile=.pylintrc "$ADDONS_LINK_DIR/$MODULE" || rc=1
-say "OCA module checks"; "$REPO_DIR/tools/oca_checks.sh" || rc=1
-say "Apps page up to date with readme/"; "$VENV/bin/python" tools/readme.py --check || rc=1
+say "OCA module checks"; "$REPO_DIR/dev/oca_checks.sh" || rc=1
+say "Apps page up to date with readme/"; "$VENV/bin/python" dev/readme.py --check || rc=1
 [ "$rc" = 0 ] || die "lint found problems"
 say "lint clean"

@@ -119,7 +119,7 @@ run_load() {  # database, seed, mode (addon: full workload, common/crm: common p
     LOAD_USERS="$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["users"]))' "$env_json")" \
     LOAD_NEED_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("need_id", 0))' "$env_json")" \
     LOAD_REASON_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("reason_id", 0))' "$env_json")" \
-        "$LOCUST_VENV/bin/locust" -f "$REPO_DIR/tools/locustfile.py" --headless \
+        "$LOCUST_VENV/bin/locust" -f "$REPO_DIR/dev/locustfile.py" --headless \
         -u "$USERS_N" -r "$USERS_N" -t "$DURATION" --stop-timeout 10 \
         --host "http://127.0.0.1:$PORT" --csv "$OUT/$mode" --only-summary \
         >"$OUT/locust-$mode.log" 2>&1 || true
@@ -143,4 +143,4 @@ while Sla._cron_check_deadlines():
     pass
 env.cr.commit()
 PY
-"$VENV/bin/python" "$REPO_DIR/tools/loadtest_report.py" "$OUT" "$ADDON_DB"
+"$VENV/bin/python" "$REPO_DIR/dev/loadtest_report.py" "$OUT" "$ADDON_DB"

@@ -2,4 +2,4 @@
 # make readme: static/description/index.html from readme/*.md
 source "$(dirname "$0")/lib.sh"
 ensure_venv
-"$VENV/bin/python" "$REPO_DIR/tools/readme.py" "$@"
+"$VENV/bin/python" "$REPO_DIR/dev/readme.py" "$@"

@@ -32,4 +32,4 @@ odoo_bin -d "$DB" -i "$MODULE" ${WITHOUT_DEMO:+--without-demo=all} \
     --log-level test --max-cron-threads 0 --db-filter "^${DB}\$" 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
-"$VENV/bin/python" "$REPO_DIR/tools/test_summary.py" "$LOG" "$rc"
+"$VENV/bin/python" "$REPO_DIR/dev/test_summary.py" "$LOG" "$rc"

@@ -10,7 +10,11 @@ SCRATCH="$CACHE_DIR/wheel-src"
 rm -rf "$SCRATCH" && mkdir -p "$SCRATCH/$MODULE" "$DIST"
 # whool names the wheel after the addon's folder: build from a copy of the
 # tracked files in a folder named crm_alignment
-(cd "$REPO_DIR" && git ls-files -co --exclude-standard -z | xargs -0 tar -c) | tar -x -C "$SCRATCH/$MODULE"
+# tracked files, less the development tooling (dev/, CI, lint settings): the
+# wheel ships the addon, not how it is built, benchmarked and tested
+(cd "$REPO_DIR" && git ls-files -co --exclude-standard -z -- . \
+    ':!dev' ':!.ci' ':!Makefile' ':!.pre-commit-config.yaml' ':!.pylintrc' \
+    | xargs -0 tar -c) | tar -x -C "$SCRATCH/$MODULE"
 say "Building the wheel"
 WHOOL_POST_VERSION_STRATEGY_OVERRIDE=none "$VENV/bin/python" -m pip wheel -q \
     --no-deps --no-build-isolation -w "$DIST" "$SCRATCH/$MODULE"
@@ -19,6 +23,8 @@ say "Built $WHEEL"
 LISTING="$("$VENV/bin/python" -m zipfile -l "$WHEEL")"
 [[ "$LISTING" == *"odoo/addons/crm_alignment/__manifest__.py"* ]] ||
     die "the wheel does not hold odoo/addons/crm_alignment"
+[[ "$LISTING" != *"odoo/addons/crm_alignment/dev/"* ]] ||
+    die "the wheel ships the development tooling (dev/)"
 [ "${1:-}" = "--check" ] || exit 0
 
 # A new virtualenv with Odoo's dependencies and Odoo itself as a package
@@ -29,7 +35,7 @@ rm -rf "$CHECK_VENV"
 "$(find_python)" -m venv "$CHECK_VENV"
 say "Installing Odoo and the wheel into $CHECK_VENV"
 "$CHECK_VENV/bin/python" -m pip install -q --disable-pip-version-check \
-    -r "$REPO_DIR/tools/requirements-odoo.txt" whool
+    -r "$REPO_DIR/dev/requirements-odoo.txt" whool
 "$CHECK_VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
     --no-build-isolation "$ODOO_ROOT"
 "$CHECK_VENV/bin/python" -m pip install -q --disable-pip-version-check "$WHEEL"
