@@ -4,7 +4,7 @@ from odoo.tests import tagged
 from .common import AlignmentCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_security")
 class TestAccess(AlignmentCase):
     """The cells of the README's access matrix that refuse something."""
 

@@ -9,7 +9,7 @@ from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 from .common import AlignmentCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_bant")
 class TestBant(AlignmentCase, CronMixinCase):
     @classmethod
     def setUpClass(cls):

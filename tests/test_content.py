@@ -8,7 +8,7 @@ from odoo.tests import Form, tagged
 from .common import AlignmentCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_content")
 class TestContent(AlignmentCase):
     @classmethod
     def setUpClass(cls):

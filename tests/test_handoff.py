@@ -4,7 +4,7 @@ from odoo.tests import Form, tagged
 from .common import AlignmentCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_lifecycle")
 class TestHandoff(AlignmentCase):
     def test_handoff_to_salesperson_logs_and_schedules_followup(self):
         lead = self.create_marketing_leads()

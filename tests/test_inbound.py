@@ -3,7 +3,7 @@ from odoo.tests import Form, tagged
 from .common import AlignmentCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_lifecycle")
 class TestInboundQualification(AlignmentCase):
     """Marketing qualification of inbound leads is opt-in, per team with a
     company default: off, Odoo's own assignment works as without the addon

@@ -6,7 +6,7 @@ from odoo.addons.crm_alignment.hooks import post_init_hook
 from .common import AlignmentCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_lifecycle")
 class TestLifecycle(AlignmentCase):
     def test_marketing_lead_starts_new_without_salesperson(self):
         lead = self.create_marketing_leads()

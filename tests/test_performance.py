@@ -3,7 +3,7 @@ from odoo.tests import tagged, users, warmup
 from .common import AlignmentCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_performance")
 class TestPerformance(AlignmentCase):
     """Hot paths: exact query counts (a regression fails make test), and
     the cost of a batch of 20 against a batch of 1 for what this addon adds,

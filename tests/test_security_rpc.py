@@ -146,7 +146,7 @@ PUBLIC_METHODS = {
 }
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_security")
 class TestSecurityRpc(HttpCase):
     @classmethod
     def setUpClass(cls):

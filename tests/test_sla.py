@@ -81,7 +81,7 @@ class _Recorder(BaseHTTPRequestHandler):
         pass
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_sla")
 class TestSla(AlignmentCase, CronMixinCase):
     @classmethod
     def setUpClass(cls):

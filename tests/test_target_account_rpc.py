@@ -3,7 +3,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from .common import execute_kw
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_abm")
 class TestTargetAccountJsonRpc(HttpCase):
     """What an external client does: build a list over JSON-RPC as the
     administrator (both a sales and a marketing manager), then read the

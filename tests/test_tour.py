@@ -5,14 +5,18 @@ from odoo.tools import date_utils
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 
-@tagged("post_install", "-at_install")
-class TestHandoffTour(HttpCase):
+class TourCase(HttpCase):
     """The main flow of each feature, in Chromium, as the role that does it."""
 
     def _user(self, login, name, group):
         return mail_new_test_user(
             self.env, login=login, name=name, groups=f"base.group_user,{group}"
         )
+
+
+@tagged("post_install", "-at_install", "crm_alignment_tours")
+class TestHandoffTour(TourCase):
+    """Marketing hands a lead off, sales accepts it."""
 
     def test_marketing_hands_off_and_sales_accepts(self):
         marketer = self._user(
@@ -44,6 +48,11 @@ class TestHandoffTour(HttpCase):
         )
         self.assertEqual(lead.lifecycle_stage, "accepted")
 
+
+@tagged("post_install", "-at_install", "crm_alignment_tours")
+class TestBantTour(TourCase):
+    """Marketing answers BANT until the lead is sales-ready."""
+
     def test_marketing_qualifies_a_lead_with_bant(self):
         marketer = self._user(
             "tour_bant_marketer",
@@ -66,6 +75,11 @@ class TestHandoffTour(HttpCase):
         # (30 * 100 + 30 * 100) / 100 under Transactional (threshold 50)
         self.assertEqual(lead.bant_score, 60)
         self.assertEqual(lead.lifecycle_stage, "sales_ready")
+
+
+@tagged("post_install", "-at_install", "crm_alignment_tours")
+class TestRecycleTour(TourCase):
+    """Sales sends a lead back to nurture with the wizard."""
 
     def test_sales_recycles_a_lead_to_nurture(self):
         marketer = self._user(
@@ -94,6 +108,11 @@ class TestHandoffTour(HttpCase):
         self.assertEqual(lead.marketing_user_id, marketer)
         self.assertEqual(lead.recycle_count, 1)
 
+
+@tagged("post_install", "-at_install", "crm_alignment_tours")
+class TestSlaTour(TourCase):
+    """The salesperson follows a hand-off up within its SLA."""
+
     def test_salesperson_follows_up_within_the_sla(self):
         marketer = self._user(
             "tour_sla_marketer",
@@ -118,6 +137,11 @@ class TestHandoffTour(HttpCase):
         )
         self.assertEqual(lead.sla_ids.state, "reached")
         self.assertEqual(lead.lifecycle_stage, "accepted")
+
+
+@tagged("post_install", "-at_install", "crm_alignment_tours")
+class TestContentTour(TourCase):
+    """Content is reviewed, published and shared with a lead."""
 
     def test_content_is_reviewed_published_and_shared(self):
         marketer = self._user(
@@ -167,6 +191,11 @@ class TestHandoffTour(HttpCase):
             login="tour_ct_salesman",
         )
         self.assertEqual(lead.content_share_ids.content_id, content)
+
+
+@tagged("post_install", "-at_install", "crm_alignment_tours")
+class TestTargetListTour(TourCase):
+    """Both managers agree a target-account list."""
 
     def test_both_teams_agree_a_target_list(self):
         for login, name, group in (
@@ -237,6 +266,11 @@ class TestHandoffTour(HttpCase):
             "crm_alignment_abm_lead_tour",
             login="tour_abm_marketer",
         )
+
+
+@tagged("post_install", "-at_install", "crm_alignment_tours")
+class TestScoreboardTour(TourCase):
+    """Each role opens the scoreboard and drills into a figure."""
 
     def test_both_teams_open_the_scoreboard_and_drill_down(self):
         salesman = self._user(

@@ -14,7 +14,7 @@ from odoo.addons.mail.tests.common import mail_new_test_user
 from .common import AlignmentCase
 
 
-@tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install", "crm_alignment_security")
 class TestTrust(AlignmentCase):
     @classmethod
     def setUpClass(cls):
