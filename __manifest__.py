@@ -43,7 +43,7 @@
         "views/res_config_settings_views.xml",
         "views/utm_campaign_views.xml",
         "views/crm_alignment_goal_views.xml",
-        "views/crm_alignment_report_views.xml",
+        "report/crm_alignment_report_views.xml",
         "views/crm_alignment_dashboard_views.xml",
         "report/crm_alignment_weekly_review_templates.xml",
         "views/menus.xml",
