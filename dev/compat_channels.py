@@ -83,10 +83,13 @@ def assigned_and_handed_off(lead):
     Lead._cron_assignment_handoff()
     assert lead.lifecycle_stage == "handed_off", lead.lifecycle_stage
     assert lead.sla_ids.state == "ongoing", lead.sla_ids.state
-    assert lead.handoff_ids.date == lead.date_open, (
+    # dated by the addon's own stamp of the assignment (crm's date_open is
+    # the salesperson's to edit), which is when crm assigned it
+    assert lead.handoff_ids.date == lead.sales_assigned_date, (
         lead.handoff_ids.date,
-        lead.date_open,
+        lead.sales_assigned_date,
     )
+    assert abs(lead.sales_assigned_date - lead.date_open).total_seconds() < 2
 
 
 def mail_alias():
