@@ -14,3 +14,8 @@ from . import test_tour
 from . import test_scoreboard
 from . import test_security_generated
 from . import test_trust
+from . import test_lifecycle_rpc
+from . import test_content_rpc
+from . import test_scoreboard_rpc
+from . import test_target_list_rpc
+from . import test_bant_rpc

@@ -1,6 +1,7 @@
 import json
 
-from odoo.tests import TransactionCase
+from odoo import fields
+from odoo.tests import HttpCase, TransactionCase, new_test_user
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -107,3 +108,118 @@ def execute_kw(case, uid, password, model, method, args, kwargs):
         data=json.dumps(payload),
         headers={"Content-Type": "application/json"},
     ).json()
+
+
+# Every context key the addon reads or once read, set as an attacker would.
+FORGED_CONTEXT = {
+    "crm_alignment_lifecycle_write": True,
+    "crm_alignment_content_state_write": True,
+    "crm_alignment_target_list_state_write": True,
+    "crm_alignment_auto_assign": True,
+    "crm_alignment_skip_bant_sync": True,
+    "crm_alignment_inbound": True,
+    "crm_alignment_written_fields": [],
+    "import_file": True,
+    "install_mode": True,
+    "tracking_disable": True,
+    "mail_notrack": True,
+    "digest_since": "2000-01-01 00:00:00",
+    "target_account_show_list": True,
+    "active_test": False,
+}
+
+
+class SecurityRpcCase(HttpCase):
+    """Five roles and a few records, attacked through the real /jsonrpc
+    endpoint with every context key the addon names (FORGED_CONTEXT)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        env.company.bant_profile_id = False
+
+        def user(login, groups):
+            return new_test_user(
+                env, login=login, groups=groups, email=False, name=login.title()
+            )
+
+        cls.salesman = user("sec_salesman", "sales_team.group_sale_salesman")
+        cls.marketer = user("sec_marketer", "crm_alignment.group_marketing_user")
+        cls.marketing_manager = user(
+            "sec_mkt_manager", "crm_alignment.group_marketing_manager"
+        )
+        cls.sales_manager = user("sec_sales_manager", "sales_team.group_sale_manager")
+        cls.portal = user("sec_portal", "base.group_portal")
+        cls.roles = {
+            "salesman": cls.salesman,
+            "marketer": cls.marketer,
+            "marketing_manager": cls.marketing_manager,
+            "sales_manager": cls.sales_manager,
+            "portal": cls.portal,
+        }
+        cls.team = env["crm.team"].create(
+            {
+                "name": "Security Team",
+                "user_id": cls.sales_manager.id,
+                "member_ids": [fields.Command.set(cls.salesman.ids)],
+            }
+        )
+        cls.policy = env["crm.sla.policy"].create(
+            {"name": "Security SLA", "followup_hours": 8}
+        )
+        Lead = env["crm.lead"].with_user(cls.marketer)
+        cls.new_lead = Lead.create({"name": "Sec new", "type": "lead"})
+        cls.handed = Lead.create(
+            {"name": "Sec handed", "type": "lead", "team_id": cls.team.id}
+        )
+        cls.handed.handoff_to_sales(user_id=cls.salesman.id)
+        cls.handoff = cls.handed.handoff_ids
+        cls.sla = cls.handed.sla_ids
+
+    # ---------------------------------------------------------------- helpers
+
+    def rpc(self, user, model, method, *args, **kwargs):
+        """Call as ``user`` (password = login) with the forged context;
+        returns (ok, result or error message)."""
+        kwargs.setdefault("context", FORGED_CONTEXT)
+        response = execute_kw(
+            self, user.id, user.login, model, method, list(args), kwargs
+        )
+        if "error" in response:
+            return False, response["error"]["data"]["message"]
+        return True, response["result"]
+
+    def snapshot(self, records, names):
+        records.invalidate_recordset()
+        return [
+            {
+                name: records._fields[name].convert_to_read(rec[name], rec)
+                for name in names
+            }
+            for rec in records.sudo()
+        ]
+
+    def assertRefused(self, users, model, method, *args, **kwargs):
+        for user in users:
+            ok, result = self.rpc(user, model, method, *args, **kwargs)
+            self.assertFalse(ok, f"{user.login} {model}.{method}: {result}")
+
+    def assertRefusedUnchanged(self, users, records, names, model, method, *args, **kw):
+        before = self.snapshot(records, names)
+        self.assertRefused(users, model, method, *args, **kw)
+        self.assertEqual(self.snapshot(records, names), before)
+
+    def everyone(self, *but):
+        return [user for role, user in self.roles.items() if role not in but]
+
+    def _content(self, **vals):
+        return (
+            self.env["crm.marketing.content"]
+            .with_user(self.marketer)
+            .create(
+                dict(
+                    {"name": "Sec content", "team_ids": [(6, 0, self.team.ids)]}, **vals
+                )
+            )
+        )

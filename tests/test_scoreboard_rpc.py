@@ -1,0 +1,224 @@
+from odoo.tests import tagged
+
+from .common import FORGED_CONTEXT, SecurityRpcCase
+
+
+@tagged(
+    "post_install", "-at_install", "crm_alignment_security", "crm_alignment_scoreboard"
+)
+class TestScoreboardRpc(SecurityRpcCase):
+    """Shared goals and the scoreboard over the API."""
+
+    def test_shared_goals(self):
+        Goal = self.env["crm.alignment.goal"]
+        names = ["state", "sales_agreed_user_id", "marketing_agreed_user_id"]
+        vals = {
+            "team_id": self.team.id,
+            "date_start": "2030-01-01",
+            "marketing_owner_id": self.marketing_manager.id,
+            "sales_owner_id": self.sales_manager.id,
+            "line_ids": [(0, 0, {"kpi": "sales_ready_delivered", "target": 10})],
+        }
+        count = Goal.search_count([])
+        # only managers set goals; nobody creates one already signed
+        self.assertRefused(
+            [self.salesman, self.marketer, self.portal],
+            "crm.alignment.goal",
+            "create",
+            vals,
+        )
+        for forged in (
+            {"state": "agreed"},
+            {"sales_agreed_user_id": self.sales_manager.id},
+            {"marketing_agreed_date": "2020-01-01 00:00:00"},
+        ):
+            self.assertRefused(
+                self.everyone(), "crm.alignment.goal", "create", dict(vals, **forged)
+            )
+        self.assertEqual(Goal.search_count([]), count, "nothing half-written")
+        ok, goal_id = self.rpc(self.sales_manager, "crm.alignment.goal", "create", vals)
+        self.assertTrue(ok, goal_id)
+        goal = Goal.browse(goal_id)
+        line = goal.line_ids
+        self.assertRefusedUnchanged(
+            [self.salesman, self.marketer, self.portal],
+            line,
+            ["target"],
+            "crm.alignment.goal.line",
+            "write",
+            line.ids,
+            {"target": 1},
+        )
+        self.assertRefused(
+            [self.salesman, self.marketer, self.portal],
+            "crm.alignment.goal.line",
+            "create",
+            {"goal_id": goal.id, "kpi": "acceptance_rate", "target": 1},
+        )
+        for forged in ({"state": "agreed"}, {"sales_agreed_user_id": self.salesman.id}):
+            self.assertRefusedUnchanged(
+                self.everyone(),
+                goal,
+                names,
+                "crm.alignment.goal",
+                "write",
+                goal.ids,
+                forged,
+            )
+        # each side signs for itself, once
+        self.assertRefusedUnchanged(
+            [self.salesman, self.marketer, self.marketing_manager, self.portal],
+            goal,
+            names,
+            "crm.alignment.goal",
+            "action_agree_sales",
+            goal.ids,
+        )
+        self.assertTrue(
+            self.rpc(
+                self.sales_manager, "crm.alignment.goal", "action_agree_sales", goal.ids
+            )[0]
+        )
+        self.assertRefusedUnchanged(
+            [self.salesman, self.marketer, self.sales_manager, self.portal],
+            goal,
+            names,
+            "crm.alignment.goal",
+            "action_agree_marketing",
+            goal.ids,
+        )
+        self.assertTrue(
+            self.rpc(
+                self.marketing_manager,
+                "crm.alignment.goal",
+                "action_agree_marketing",
+                goal.ids,
+            )[0]
+        )
+        self.assertEqual(goal.state, "agreed")
+        # signed: locked, even for managers, until reopened by a manager
+        self.assertRefusedUnchanged(
+            self.everyone(),
+            line,
+            ["target"],
+            "crm.alignment.goal.line",
+            "write",
+            line.ids,
+            {"target": 1},
+        )
+        self.assertRefusedUnchanged(
+            self.everyone(),
+            goal,
+            ["date_start"],
+            "crm.alignment.goal",
+            "write",
+            goal.ids,
+            {"date_start": "2030-02-01"},
+        )
+        self.assertRefusedUnchanged(
+            [self.salesman, self.marketer, self.portal],
+            goal,
+            names,
+            "crm.alignment.goal",
+            "action_reopen",
+            goal.ids,
+        )
+        ok, action = self.rpc(
+            self.salesman, "crm.alignment.goal", "action_open_dashboard", goal.ids
+        )
+        self.assertTrue(ok, action)
+        self.assertEqual(action["res_model"], "crm.alignment.dashboard")
+        self.assertRefused(
+            [self.portal], "crm.alignment.goal", "action_open_dashboard", goal.ids
+        )
+        self.assertTrue(
+            self.rpc(
+                self.sales_manager, "crm.alignment.goal", "action_reopen", goal.ids
+            )[0]
+        )
+        self.assertEqual((goal.state, goal.sales_agreed_user_id.id), ("draft", False))
+
+    def test_scoreboard_shows_what_rules_allow(self):
+        mine = (
+            self.env["crm.lead"]
+            .with_user(self.salesman)
+            .create(
+                {"name": "Sec own", "type": "opportunity", "user_id": self.salesman.id}
+            )
+        )
+        theirs = self.env["crm.lead"].create(
+            {
+                "name": "Sec theirs",
+                "type": "opportunity",
+                "user_id": self.sales_manager.id,
+            }
+        )
+        ok, rows = self.rpc(
+            self.salesman,
+            "crm.alignment.pipeline.report",
+            "search_read",
+            [("lead_id", "in", (mine | theirs | self.new_lead).ids)],
+            fields=["lead_id"],
+        )
+        self.assertTrue(ok, rows)
+        self.assertEqual(
+            {row["lead_id"][0] for row in rows},
+            {mine.id, self.new_lead.id},
+            "own + unassigned",
+        )
+        ok, rows = self.rpc(
+            self.sales_manager,
+            "crm.alignment.pipeline.report",
+            "search_read",
+            [("lead_id", "in", (mine | theirs).ids)],
+            fields=["lead_id"],
+        )
+        self.assertEqual(len(rows), 2)
+        self.assertRefused(
+            [self.portal], "crm.alignment.pipeline.report", "search_read", []
+        )
+        self.assertRefused(
+            [self.portal], "crm.alignment.speed.report", "search_read", []
+        )
+        self.assertRefused([self.portal], "crm.alignment.dashboard", "create", {})
+        ok, board_id = self.rpc(
+            self.salesman, "crm.alignment.dashboard", "create", {"period": "this_month"}
+        )
+        self.assertTrue(ok, board_id)
+        ok, action = self.rpc(
+            self.salesman,
+            "crm.alignment.dashboard",
+            "action_drill_down",
+            [board_id],
+            context=dict(FORGED_CONTEXT, alignment_figure="created"),
+        )
+        self.assertTrue(ok, action)
+        ok, ids = self.rpc(self.salesman, "crm.lead", "search", action["domain"])
+        self.assertIn(mine.id, ids)
+        self.assertNotIn(theirs.id, ids)
+        ok, count = self.rpc(
+            self.salesman,
+            "crm.alignment.dashboard",
+            "read",
+            [board_id],
+            fields=["created_count"],
+        )
+        self.assertEqual(
+            count[0]["created_count"], len(ids), "the figure is the drill-down's count"
+        )
+        for bad in ("salary", 42, None, ["created"]):
+            self.assertRefused(
+                [self.salesman],
+                "crm.alignment.dashboard",
+                "action_drill_down",
+                [board_id],
+                figure=bad,
+            )
+        # another user's dashboard is not theirs to read
+        self.assertRefused(
+            [self.marketer],
+            "crm.alignment.dashboard",
+            "action_drill_down",
+            [board_id],
+            figure="created",
+        )
