@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import tagged
 
 from ..models.lifecycle.crm_lead import LEAD_CREATE_RULE_FIELDS
-from .common import execute_kw
+from .common import SecurityRpcCase, execute_kw
 
 # What each role may try to create per guarded model (a valid record but for
 # the forged values); the test of the enumeration fails on a model missing.
@@ -55,44 +55,17 @@ COPY_DEFAULTS = {
 }
 
 
-class GeneratedAttackCase(HttpCase):
-    """Roles, a team, and the helpers that generate attacks."""
+class GeneratedAttackCase(SecurityRpcCase):
+    """The attack suite's roles and team, and the helpers that generate
+    attacks (each call with only the context the attack names)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env = cls.env
-        env.company.bant_profile_id = False
-
-        def user(login, groups):
-            return new_test_user(
-                env, login=login, groups=groups, email=False, name=login.title()
-            )
-
-        cls.salesman = user("gen_salesman", "sales_team.group_sale_salesman")
-        cls.marketer = user("gen_marketer", "crm_alignment.group_marketing_user")
-        cls.marketing_manager = user(
-            "gen_mkt_manager", "crm_alignment.group_marketing_manager"
-        )
-        cls.sales_manager = user("gen_sales_manager", "sales_team.group_sale_manager")
-        cls.portal = user("gen_portal", "base.group_portal")
-        cls.roles = [
-            cls.salesman,
-            cls.marketer,
-            cls.marketing_manager,
-            cls.sales_manager,
-            cls.portal,
-        ]
-        cls.team = env["crm.team"].create(
-            {
-                "name": "Generated Team",
-                "user_id": cls.sales_manager.id,
-                "member_ids": [fields.Command.set(cls.salesman.ids)],
-            }
-        )
-        cls.other_team = env["crm.team"].create({"name": "Generated Other Team"})
+        cls.attackers = list(cls.roles.values())
+        cls.other_team = cls.env["crm.team"].create({"name": "Generated Other Team"})
         # webhook URLs on this machine: the forged ones must be valid ones
-        env["ir.config_parameter"].set_param(
+        cls.env["ir.config_parameter"].set_param(
             "crm_alignment.sla_webhook_allow_private", "1"
         )
         cls.month = 0
@@ -211,7 +184,7 @@ class TestGeneratedAttacks(GeneratedAttackCase):
             if sample is not None:
                 continue
             names = self.env[model]._alignment_guarded_names()
-            for user in self.roles:
+            for user in self.attackers:
                 before = self.count(model)
                 context = {f"default_{name}": False for name in names}
                 ok, _result = self.rpc(user, model, "create", {}, context=context)
@@ -225,7 +198,7 @@ class TestGeneratedAttacks(GeneratedAttackCase):
             sample = SAMPLES.get(model)
             if sample is None:
                 continue
-            for user in self.roles:
+            for user in self.attackers:
                 with self.subTest(model=model, user=user.login):
                     self._attack_model(model, user, sample)
 
