@@ -58,6 +58,20 @@ class TestTrust(AlignmentCase):
         self.assertEqual(lead.lifecycle_stage, "accepted")
         self.assertEqual(lead.handoff_ids.accepted_user_id, self.salesman)
 
+    def test_an_acceptance_answers_the_last_handoff_only(self):
+        lead = self._handed_off()
+        first = lead.handoff_ids
+        reason = self.env.ref("crm_alignment.crm_recycle_reason_timing")
+        lead.with_user(self.salesman).recycle_to_nurture(reason.id)
+        lead.with_user(self.marketer).handoff_to_sales(user_id=self.salesman.id)
+        second = lead.handoff_ids.filtered(
+            lambda h: h.direction == "to_sales" and h != first
+        )
+        lead.with_user(self.salesman).action_accept()
+        self.assertFalse(first.accepted_date, "sent back unanswered: never accepted")
+        self.assertTrue(second.accepted_date)
+        self.assertEqual(second.accepted_user_id, self.salesman)
+
     def test_conversion_of_a_marketing_lead_is_a_handoff_with_its_rules(self):
         lead = self.create_marketing_leads(team_id=self.team.id)
         partner = self.env["res.partner"].create({"name": "Prospect"})

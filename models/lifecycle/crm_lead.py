@@ -884,13 +884,26 @@ class CrmLead(models.Model):
     def _alignment_accept(self, note=False):
         now = fields.Datetime.now()
         self._alignment_write_stage("accepted")
-        self.env["crm.lead.handoff"].sudo().search(
-            [
-                ("lead_id", "in", self.ids),
-                ("direction", "=", "to_sales"),
-                ("accepted_date", "=", False),
-            ]
-        )._alignment_guarded_write(
+        # the acceptance answers each lead's last hand-off to sales only (an
+        # earlier one that sales sent back unanswered stays unanswered)
+        latest = {}
+        for handoff in (
+            self.env["crm.lead.handoff"]
+            .sudo()
+            .search(
+                [("lead_id", "in", self.ids), ("direction", "=", "to_sales")],
+                order="date desc, id desc",
+            )
+        ):
+            latest.setdefault(handoff.lead_id.id, handoff)
+        answered = (
+            self.env["crm.lead.handoff"]
+            .sudo()
+            .browse(
+                handoff.id for handoff in latest.values() if not handoff.accepted_date
+            )
+        )
+        answered._alignment_guarded_write(
             {"accepted_date": now, "accepted_user_id": self.env.uid}
         )
         # The acceptance is the follow-up: its activity goes, and the chatter
