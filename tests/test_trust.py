@@ -82,6 +82,10 @@ class TestTrust(AlignmentCase):
             )
         with self.assertRaisesRegex(UserError, "handed off to salespeople"):
             lead.with_user(self.marketer).write({"user_id": self.marketer.id})
+        with self.assertRaisesRegex(UserError, "handed off to salespeople"):
+            self.env["crm.lead"].with_user(self.marketer).create(
+                {"name": "Mine", "type": "lead", "user_id": self.marketer.id}
+            )
         self.assertEqual((lead.type, lead.lifecycle_stage), ("lead", "new"))
         self.assertFalse(lead.handoff_ids, "nothing half-written")
         # to a salesperson: the hand-off, waiting for the salesperson

@@ -301,6 +301,9 @@ class CrmLead(models.Model):
         for vals in vals_list:
             if "lifecycle_stage" not in vals:
                 vals["lifecycle_stage"] = self._alignment_rule_stage(vals)
+            self._alignment_guard_salesperson(
+                vals, vals["lifecycle_stage"] in HANDOFF_SOURCE_STAGES
+            )
         self._bant_prepare_create(vals_list)
         leads = super().create(vals_list)
         leads._target_account_after_create()
@@ -311,10 +314,11 @@ class CrmLead(models.Model):
     def write(self, vals):
         self._alignment_guard_write(vals)
         self._alignment_guard_marketing_owner(vals)
-        self._alignment_guard_salesperson(
-            vals,
-            self.filtered(lambda lead: lead.lifecycle_stage in HANDOFF_SOURCE_STAGES),
-        )
+        if vals.get("user_id"):
+            self._alignment_guard_salesperson(
+                vals,
+                any(lead.lifecycle_stage in HANDOFF_SOURCE_STAGES for lead in self),
+            )
         vals = self._bant_prepare_write(vals)
         if self._alignment_guard_granted():
             vals = self._funnel_prepare_write(vals)
@@ -403,10 +407,14 @@ class CrmLead(models.Model):
         return super()._alignment_guard_default_names() | set(LEAD_CREATE_RULE_FIELDS)
 
     @api.model
-    def _alignment_guard_salesperson(self, vals, leads):
+    def _alignment_guard_salesperson(self, vals, marketing_owned):
         """A marketing-owned lead gets a salesperson through a hand-off: never
         a marketing user (who would follow up their own hand-off)."""
-        if not vals.get("user_id") or not leads or self._alignment_guard_granted():
+        if (
+            not vals.get("user_id")
+            or not marketing_owned
+            or self._alignment_guard_granted()
+        ):
             return
         user = self.env["res.users"].browse(_as_id(vals["user_id"])).exists()
         if (
@@ -415,7 +423,7 @@ class CrmLead(models.Model):
             and user.has_group("crm_alignment.group_marketing_user")
             and not user.has_group("sales_team.group_sale_manager")
         ):
-            leads._alignment_check_receivers(user)
+            self.browse()._alignment_check_receivers(user)
 
     def _track_prepare(self, fields_iter):
         written = self.env.context.get(WRITTEN_FIELDS_KEY)
