@@ -213,24 +213,26 @@ class CrmLead(models.Model):
                 stamped.add(fname)
         self._funnel_update_hours(_steps_ending(stamped))
 
-    def _funnel_stamp_won(self):
+    def _funnel_stamp_won(self, created=False):
         """Stamp the win of the leads that are won now, clear it on those
-        that no longer are (reopened, lost, archived)."""
+        that no longer are (reopened, lost, archived; a new lead has none)."""
         won = self.filtered(
-            lambda lead: lead.active
-            and lead.probability == 100
+            lambda lead: lead.probability == 100
+            and lead.active
             and lead.stage_id.is_won
         )
-        newly_won = won.filtered(lambda lead: not lead.won_date)
+        newly_won = won if created else won.filtered(lambda lead: not lead.won_date)
         if newly_won:
             newly_won._alignment_guarded_write({"won_date": fields.Datetime.now()})
+        if created:
+            return newly_won
         reopened = (self - won).filtered("won_date")
         if reopened:
             reopened._alignment_guarded_write({"won_date": False})
         return newly_won
 
     def _funnel_after_create(self):
-        self._funnel_stamp_won()
+        self._funnel_stamp_won(created=True)
         by_stage = {}
         for lead in self:
             if lead.lifecycle_stage in STAGE_STAMPS:
