@@ -91,7 +91,9 @@ def policy_targets_to_goals(cr):
     cr.execute(
         """
         WITH targets AS (
-            SELECT p.id AS policy_id, p.name AS policy,
+            SELECT p.id AS policy_id,
+                   COALESCE(p.name->>'en_US', (SELECT min(value)
+                       FROM jsonb_each_text(p.name))) AS policy,
                    COALESCE(p.company_id, (SELECT min(id) FROM res_company))
                        AS company_id,
                    p.marketing_target_count
