@@ -201,11 +201,12 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
                             f"{other}_agreed_date": False,
                         }
                     )
+                    first_signer = record[f"{other}_agreed_user_id"].name
                     record._signoff_log_cleared(
                         self.env._(
                             "The terms changed since %(user)s signed: that "
                             "signature was cleared and the other side signs again.",
-                            user=record[f"{other}_agreed_user_id"].name,
+                            user=first_signer,
                         ),
                         [],
                     )
