@@ -7,6 +7,7 @@ with the same synthetic data (fixed seed) and prints one table.
 """
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -298,7 +299,41 @@ def bench_target_matching(env, measure):
     return result
 
 
-def bench_database(dbname, n, runs, with_addon, sizes=()):
+def bench_read_page(env, seller, view_type, measure):
+    """One page of the view as a salesperson opens it."""
+    spec = view_fields(env, view_type)
+    Lead = env["crm.lead"].with_user(seller)
+    return measure(
+        env,
+        lambda e: Lead.with_env(e(user=seller.id)).web_search_read(
+            [("type", "=", "lead")], spec, limit=PAGE
+        ),
+        runs=max(measure.runs, 5),
+    )
+
+
+def bench_read_group(env, with_addon, measure):
+    group = ["team_id", "lifecycle_stage"] if with_addon else ["team_id", "stage_id"]
+    return measure(
+        env,
+        lambda e: e["crm.lead"].read_group(
+            [], ["expected_revenue:sum"], group, lazy=False
+        ),
+        runs=max(measure.runs, 5),
+    )
+
+
+def bench_handoff(env, leads, team, measure):
+    def handoff(e):
+        batch = leads.with_env(e)
+        for start in range(0, len(batch), BATCH):
+            batch[start : start + BATCH].handoff_to_sales(team_id=team.id)
+
+    return measure(env, handoff)
+
+
+def bench_database(dbname, n, runs, with_addon, sizes=(), only=()):
+    """only: the keys of the rows to measure (empty: all of them)."""
     rows = {}
     measure = Measure(runs)
     registry = Registry(dbname)
@@ -312,44 +347,31 @@ def bench_database(dbname, n, runs, with_addon, sizes=()):
             env["crm.sla.policy"].create({"name": "Bench SLA", "followup_hours": 8})
             env.cr.commit()
         # create: N leads in batches, as an import does; the last run stays
+        # (every other row needs them, so it is always measured)
         rows["create"] = measure(env, create_in_batches(vals_list), keep_last=True)
         leads = env["crm.lead"].search([("name", "like", "Bench lead %")])
-        rows["write"] = measure(
-            env, lambda e: leads.with_env(e).write({"priority": "3"})
-        )
-        for view_type in ("kanban", "list"):
-            spec = view_fields(env, view_type)
-            Lead = env["crm.lead"].with_user(seller)
-            rows[f"read {view_type}"] = measure(
-                env,
-                lambda e, spec=spec, Lead=Lead: Lead.with_env(
-                    e(user=seller.id)
-                ).web_search_read([("type", "=", "lead")], spec, limit=PAGE),
-                runs=max(runs, 5),
-            )
-        group = (
-            ["team_id", "lifecycle_stage"] if with_addon else ["team_id", "stage_id"]
-        )
-        rows["report read_group"] = measure(
-            env,
-            lambda e: e["crm.lead"].read_group(
-                [], ["expected_revenue:sum"], group, lazy=False
+        steps = {
+            "write": lambda: measure(
+                env, lambda e: leads.with_env(e).write({"priority": "3"})
             ),
-            runs=max(runs, 5),
-        )
+            "read kanban": lambda: bench_read_page(env, seller, "kanban", measure),
+            "read list": lambda: bench_read_page(env, seller, "list", measure),
+            "report read_group": lambda: bench_read_group(env, with_addon, measure),
+        }
         if with_addon:
             team = teams[0]
-
-            def handoff(e):
-                batch = leads.with_env(e)
-                for start in range(0, len(batch), BATCH):
-                    batch[start : start + BATCH].handoff_to_sales(team_id=team.id)
-
-            rows["hand off N"] = measure(env, handoff)
-            rows["recycle"] = bench_recycle(env, leads[:1000], team, measure)
-            rows["bant"] = bench_bant_rescore(env, leads, measure)
-            rows["sla"] = bench_sla_cron(env, leads, measure)
-            rows["target match"] = bench_target_matching(env, measure)
+            steps.update(
+                {
+                    "hand off N": lambda: bench_handoff(env, leads, team, measure),
+                    "recycle": lambda: bench_recycle(env, leads[:1000], team, measure),
+                    "bant": lambda: bench_bant_rescore(env, leads, measure),
+                    "sla": lambda: bench_sla_cron(env, leads, measure),
+                    "target match": lambda: bench_target_matching(env, measure),
+                }
+            )
+        for key, step in steps.items():
+            if not only or key in only:
+                rows[key] = step()
         if sizes:
             rows.update(
                 bench_scoreboard(env, measure, sizes, teams, users, sources, with_addon)
@@ -384,6 +406,14 @@ def main():
         action="store_true",
         help="only the addon's database (its own rows, when time is short)",
     )
+    parser.add_argument(
+        "--only", default="", help="comma-separated rows to measure (create always)"
+    )
+    parser.add_argument("--rows-out", help="also write the addon's rows to this JSON")
+    parser.add_argument(
+        "--before-rows", help="rows of an earlier version (--rows-out of its run)"
+    )
+    parser.add_argument("--before-label", default="before")
     args = parser.parse_args()
     odoo.tools.config.parse_config(
         [
@@ -400,12 +430,23 @@ def main():
         f"runs={args.runs}, seed={SEED}"
     )
     sizes = [int(size) for size in args.scoreboard_sizes.split(",") if size]
+    only = {key.strip() for key in args.only.split(",") if key.strip()}
     base = (
         {}
         if args.no_baseline
-        else bench_database(args.base, args.n, args.runs, False, sizes)
+        else bench_database(args.base, args.n, args.runs, False, sizes, only)
     )
-    addon = bench_database(args.addon, args.n, args.runs, True, sizes)
+    addon = bench_database(args.addon, args.n, args.runs, True, sizes, only)
+    if args.rows_out:
+        with open(args.rows_out, "w") as out:
+            json.dump([[key, value] for key, value in addon.items()], out)
+    before = {}
+    if args.before_rows:
+        with open(args.before_rows) as rows_in:
+            before = {
+                tuple(key) if isinstance(key, list) else key: tuple(value)
+                for key, value in json.load(rows_in)
+            }
     operations = [
         ("create", f"create N leads (batches of {BATCH})"),
         ("write", "write priority on N leads"),
@@ -430,26 +471,42 @@ def main():
     row_n.update({(key, size): size for size in sizes for key in SCOREBOARD_KEYS})
     header = f"{'operation':<42} {'N':>7} {'crm s':>8} {'addon s':>8} {'ratio':>6} "
     header += f"{'crm q':>7} {'addon q':>8}"
+    if before:
+        header += f" | {args.before_label[:10]:>10} s {'ratio':>6} {'q':>7}"
     print(header)
     print("-" * len(header))
     for key, label in operations:
         n = row_n.get(key, args.n)
         if key not in addon:
-            print(f"{label:<42} {n:>7} {NOT_BUILT}")
+            if not only:
+                print(f"{label:<42} {n:>7} {NOT_BUILT}")
             continue
-        seconds, queries = addon[key]
-        if key in base:
-            base_seconds, base_queries = base[key]
-            ratio = f"{seconds / base_seconds:.2f}" if base_seconds else "-"
-            print(
-                f"{label:<42} {n:>7} {base_seconds:>8.3f} {seconds:>8.3f} "
-                f"{ratio:>6} {base_queries:>7} {queries:>8}"
-            )
-        else:
-            print(
-                f"{label:<42} {n:>7} {'-':>8} {seconds:>8.3f} {'-':>6} "
-                f"{'-':>7} {queries:>8}"
-            )
+        print(f"{label:<42} {n:>7} " + addon_columns(addon[key], base.get(key)), end="")
+        if key in before:
+            print(" | " + before_columns(before[key], base.get(key)), end="")
+        print()
+
+
+def ratio_text(seconds, baseline):
+    return f"{seconds / baseline[0]:.2f}" if baseline and baseline[0] else "-"
+
+
+def addon_columns(measured, baseline):
+    """crm's seconds, the addon's, their ratio, then both query counts."""
+    seconds, queries = measured
+    base_seconds, base_queries = baseline or ("-", "-")
+    if baseline:
+        base_seconds = f"{base_seconds:.3f}"
+    ratio = ratio_text(seconds, baseline)
+    return (
+        f"{base_seconds:>8} {seconds:>8.3f} {ratio:>6} {base_queries:>7} {queries:>8}"
+    )
+
+
+def before_columns(measured, baseline):
+    """The earlier version's seconds, its ratio against the same crm, queries."""
+    seconds, queries = measured
+    return f"{seconds:>12.3f} {ratio_text(seconds, baseline):>6} {queries:>7}"
 
 
 if __name__ == "__main__":

@@ -7,8 +7,11 @@ RUNS="${BENCH_RUNS:-3}"
 STAMP="$(date +%Y%m%d%H%M%S)_$$"
 BASE_DB="crm_alignment_bench_base_$STAMP"
 ADDON_DB="crm_alignment_bench_addon_$STAMP"
+BEFORE_DB="crm_alignment_bench_before_$STAMP"
+BEFORE_DIR="$CACHE_DIR/bench_before_$STAMP"
 cleanup() {
-    for db in "$BASE_DB" "$ADDON_DB"; do
+    rm -rf "$BEFORE_DIR"
+    for db in "$BASE_DB" "$ADDON_DB" "$BEFORE_DB"; do
         db_exists "$db" && dropdb "$db"
         rm -rf "$DATA_DIR/filestore/$db"
     done
@@ -24,8 +27,26 @@ else
 fi
 odoo_bin -d "$ADDON_DB" -i "$MODULE" --without-demo=all --stop-after-init --log-level warn \
     --max-cron-threads 0 --http-port 0
+BEFORE_ARGS=()
+if [ -n "${BENCH_BEFORE:-}" ]; then
+    # an earlier version of the addon (any git ref), exported outside the
+    # repository and benched in its own process: a column of the same table
+    say "Creating $BEFORE_DB (crm_alignment at $BENCH_BEFORE)"
+    mkdir -p "$BEFORE_DIR/addons/$MODULE"
+    git -C "$REPO_DIR" archive "$BENCH_BEFORE" | tar -x -C "$BEFORE_DIR/addons/$MODULE"
+    BEFORE_PATH="$ODOO_ROOT/addons,$BEFORE_DIR/addons"
+    "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" --addons-path="$BEFORE_PATH" \
+        --data-dir="$DATA_DIR" -d "$BEFORE_DB" -i "$MODULE" --without-demo=all \
+        --stop-after-init --log-level warn --max-cron-threads 0 --http-port 0
+    say "Benchmarking $BENCH_BEFORE, N=$N ($RUNS runs each)"
+    "$VENV/bin/python" "$REPO_DIR/dev/bench.py" --base "$BASE_DB" --addon "$BEFORE_DB" \
+        --n "$N" --runs "$RUNS" --addons-path "$BEFORE_PATH" --data-dir "$DATA_DIR" \
+        --scoreboard-sizes "${BENCH_SCOREBOARD_SIZES-100000,1000000}" \
+        --no-baseline --rows-out "$BEFORE_DIR/rows.json" ${BENCH_ONLY:+--only "$BENCH_ONLY"}
+    BEFORE_ARGS=(--before-rows "$BEFORE_DIR/rows.json" --before-label "$BENCH_BEFORE")
+fi
 say "Benchmarking N=$N ($RUNS runs each)"
 "$VENV/bin/python" "$REPO_DIR/dev/bench.py" --base "$BASE_DB" --addon "$ADDON_DB" \
     --n "$N" --runs "$RUNS" --addons-path "$ADDONS_PATH" --data-dir "$DATA_DIR" \
     --scoreboard-sizes "${BENCH_SCOREBOARD_SIZES-100000,1000000}" \
-    ${BENCH_NO_BASELINE:+--no-baseline}
+    ${BENCH_NO_BASELINE:+--no-baseline} ${BENCH_ONLY:+--only "$BENCH_ONLY"} "${BEFORE_ARGS[@]}"
