@@ -142,7 +142,8 @@ class CrmTargetAccountList(models.Model):
 
     def write(self, vals):
         self._alignment_guard_write(vals)
-        rematch = {"active", "company_id", "date_start"} & set(vals)
+        # the state too: only an active list's accounts match leads
+        rematch = {"active", "company_id", "date_start", "state"} & set(vals)
         result = self._signoff_write_terms(vals, super().write)
         if rematch:
             self._target_account_rematch()
@@ -177,11 +178,6 @@ class CrmTargetAccountList(models.Model):
             partner_ids=partner_ids, domains=domains
         )
 
-    def _write_state(self, vals):
-        self._alignment_guarded_write(vals)
-        if "state" in vals:
-            self._target_account_rematch()
-
     # ------------------------------------------------------------
     # ACTIONS
     # ------------------------------------------------------------
@@ -203,9 +199,6 @@ class CrmTargetAccountList(models.Model):
                 )
             )
 
-    def _signoff_write(self, vals):
-        self._write_state(vals)
-
     def _alignment_check_role(self, target):
         if not self.env.su and not self.env["crm.lead"]._alignment_is_manager():
             raise AccessError(
@@ -215,21 +208,19 @@ class CrmTargetAccountList(models.Model):
                 )
             )
 
-    def _transition(self, target, vals=None):
-        self._alignment_transition(target, vals)
-        self._target_account_rematch()
-
     def action_activate(self):
-        self._transition("active")
+        self._alignment_transition("active")
         return True
 
     def action_close(self):
-        self._transition("closed", {"date_end": fields.Date.context_today(self)})
+        self._alignment_transition(
+            "closed", {"date_end": fields.Date.context_today(self)}
+        )
         return True
 
     def action_reset_to_proposed(self):
         """Renegotiate: back to proposed, both sign-offs cleared."""
-        self._transition("proposed", self._signoff_clear_vals())
+        self._alignment_transition("proposed", self._signoff_clear_vals())
         return True
 
     def action_view_accounts(self):

@@ -377,7 +377,7 @@ class CrmLead(models.Model):
             and lead.lifecycle_stage in ("new", "nurture")
         )
         if ready:
-            ready._alignment_write_stage("sales_ready")
+            ready._alignment_guarded_write({"lifecycle_stage": "sales_ready"})
             auto = ready.filtered(
                 lambda lead: lead.bant_profile_id.auto_handoff
                 and (lead.user_id or lead.team_id)
@@ -394,7 +394,7 @@ class CrmLead(models.Model):
             and lead.team_id._alignment_marketing_qualifies(lead.company_id)
         )
         if dropped:
-            dropped._alignment_write_stage("nurture")
+            dropped._alignment_guarded_write({"lifecycle_stage": "nurture"})
 
     @api.model
     def _bant_rescore(self, where):

@@ -412,10 +412,6 @@ class CrmMarketingContent(models.Model):
                 )
             )
 
-    def _set_state(self, state, **extra):
-        """A state change decided by the review workflow itself."""
-        self._alignment_guarded_write(dict(extra, state=state))
-
     def _approval_rules(self):
         self.ensure_one()
         return self.env["crm.marketing.content.approval.rule"].search(
@@ -441,10 +437,12 @@ class CrmMarketingContent(models.Model):
                 )
             )
         mode = "all" if "all" in rules.mapped("mode") else "any"
-        self._set_state(
-            "in_review",
-            approver_ids=[fields.Command.set(approvers.ids)],
-            approval_mode=mode,
+        self._alignment_guarded_write(
+            {
+                "state": "in_review",
+                "approver_ids": [fields.Command.set(approvers.ids)],
+                "approval_mode": mode,
+            }
         )
         # the approvers' activity list tells them; no assignment e-mail,
         # which would fail for a marketer without an e-mail address
@@ -508,7 +506,7 @@ class CrmMarketingContent(models.Model):
             # was checked above, the record is then updated on its behalf
             content = content.sudo()
             if decision == "changes":
-                content._set_state("changes_requested")
+                content._alignment_guarded_write({"state": "changes_requested"})
             elif content._approval_satisfied():
                 content._approve()
             content._notify_author(decision, comment, user)
@@ -524,13 +522,17 @@ class CrmMarketingContent(models.Model):
         return bool(approved_by)
 
     def _approve(self):
-        self._set_state(
-            "approved",
-            approved_version=self.version,
-            approved_body=self.body,
-            approved_url=self.url,
-            approved_attachment_ids=[fields.Command.set(self.attachment_ids.ids)],
-            approved_date=fields.Datetime.now(),
+        self._alignment_guarded_write(
+            {
+                "state": "approved",
+                "approved_version": self.version,
+                "approved_body": self.body,
+                "approved_url": self.url,
+                "approved_attachment_ids": [
+                    fields.Command.set(self.attachment_ids.ids)
+                ],
+                "approved_date": fields.Datetime.now(),
+            }
         )
 
     def _version_writers(self):

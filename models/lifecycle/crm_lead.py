@@ -727,12 +727,6 @@ class CrmLead(models.Model):
                 )
             )
 
-    def _alignment_write_stage(self, target, extra_vals=None):
-        """Internal moves decided by the pipeline itself (hand-off log, BANT
-        readiness, recycle): the caller checked what had to be checked."""
-        vals = dict(extra_vals or {}, lifecycle_stage=target)
-        self._alignment_guarded_write(vals)
-
     def _alignment_track_stage_moves(self, moves):
         """Log lifecycle moves made in SQL exactly as the ORM's tracking would
         (a note with the old and new stage), in two batched inserts.
@@ -826,7 +820,9 @@ class CrmLead(models.Model):
         for lead in self:
             by_date[dates.get(lead.id) or now] |= lead
         for date, leads in by_date.items():
-            leads._alignment_write_stage("handed_off", {"handoff_date": date})
+            leads._alignment_guarded_write(
+                {"lifecycle_stage": "handed_off", "handoff_date": date}
+            )
         self._alignment_schedule_followup(note)
         self._message_log_batch(
             bodies={lead.id: lead._alignment_handoff_message(note) for lead in self}
@@ -891,7 +887,7 @@ class CrmLead(models.Model):
 
     def _alignment_accept(self, note=False):
         now = fields.Datetime.now()
-        self._alignment_write_stage("accepted")
+        self._alignment_guarded_write({"lifecycle_stage": "accepted"})
         # the acceptance answers each lead's last hand-off to sales only (an
         # earlier one that sales sent back unanswered stays unanswered)
         latest = {}

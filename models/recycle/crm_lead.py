@@ -288,7 +288,7 @@ class CrmLead(models.Model):
             if campaign:
                 vals["campaign_id"] = campaign.id
             with flag(SKIP_BANT_SYNC):
-                leads._alignment_write_stage("nurture", vals)
+                leads._alignment_guarded_write(dict(vals, lifecycle_stage="nurture"))
         self.env.cr.execute(
             SQL(
                 "UPDATE crm_lead SET recycle_count = COALESCE(recycle_count, 0) + 1"
