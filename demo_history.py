@@ -4,8 +4,6 @@ from datetime import datetime, timedelta
 from odoo import fields
 from odoo.tools import date_utils
 
-from .models.lifecycle.crm_lead import SKIP_BANT_SYNC, flag
-
 DEMO_MARKER = "crm_alignment.crm_alignment_goal_demo"
 DEMO_SOURCES = (
     ("utm.utm_source_search_engine", "utm.utm_medium_google_adwords", 6),
@@ -38,26 +36,33 @@ def make_demo_breach(env):
     env["crm.lead.sla"]._cron_check_deadlines()
 
 
-def make_demo_history(env, months=12, per_month=24, seed=2026):
+def make_demo_history(env, months=12, per_month=16, seed=2026):
     """A year of shared pipeline for the demo: leads from several sources
-    and campaigns through every step (sales-ready, hand-off, follow-up,
-    acceptance, opportunity, won or lost, recycled), dated over the past
-    months, so every figure of the scoreboard has something to show.
-    Deterministic (seeded); written as the pipeline writes its facts."""
+    and campaigns through every step (BANT answers that make them sales-ready,
+    hand-off, follow-up in or out of the SLA, acceptance, opportunity, won or
+    lost, recycled), so every figure of the scoreboard has something to show.
+
+    Every step is the public action a user's click goes through, called as
+    that user, at the moment the plan gives it: the clock is set with
+    freezegun, as Odoo's tests set it, so the journey dates, SLA deadlines,
+    breaches (found by the SLA job), working hours and chatter are the
+    pipeline's own. Only the creation dates, which PostgreSQL stamps, are
+    dated afterwards. Deterministic (seeded)."""
     if env.ref(DEMO_MARKER, raise_if_not_found=False):
         return env["crm.lead"]  # made once, at install
+    # demo only; freezegun is in Odoo's own requirements
+    from freezegun import freeze_time  # noqa: PLC0415
+
     rng = random.Random(seed)
     ref = env.ref
     teams = [
         (
             ref("crm_alignment.crm_team_transactional_demo"),
             ref("crm_alignment.user_sales_inside_demo"),
-            ref("crm_alignment.crm_sla_policy_inside_demo"),
         ),
         (
             ref("crm_alignment.crm_team_solution_demo"),
             ref("crm_alignment.user_sales_solution_demo"),
-            ref("crm_alignment.crm_sla_policy_enterprise_demo"),
         ),
     ]
     marketers = ref("crm_alignment.user_marketing_demo") | ref(
@@ -68,227 +73,175 @@ def make_demo_history(env, months=12, per_month=24, seed=2026):
         for source, medium, weight in DEMO_SOURCES
         for _i in range(weight)
     ]
-    campaigns = []
-    for xmlid, budget in DEMO_CAMPAIGNS:
-        campaign = ref(xmlid, raise_if_not_found=False)
-        if campaign:
-            if budget:
-                campaign.alignment_budget = budget
-            campaigns.append(campaign)
-    won_stage = env["crm.stage"].search([("is_won", "=", True)], limit=1)
-    reasons = env["crm.recycle.reason"].search([])
+    campaigns = _demo_campaigns(env)
     now = fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
     start = datetime(now.year, now.month, 1) - timedelta(days=31 * (months - 1))
-    plans, vals_list = [], []
+    plans = []
     for index in range(months * per_month):
-        created = start + timedelta(
-            days=rng.uniform(0, (now - start).days - 2), hours=rng.randint(8, 16)
-        )
-        team, salesperson, policy = rng.choice(teams)
+        team, salesperson = rng.choice(teams)
         source, medium = rng.choice(sources)
         campaign = rng.choice(campaigns) if campaigns and rng.random() < 0.6 else None
-        plan = {
-            "created": created,
-            "ready": rng.random() < 0.62,
-            "handed": rng.random() < 0.85,
-            "followup": rng.choice([0.3, 0.5, 0.8, 2, 5, 12, 30, None]),
-            "accepted": rng.random() < 0.8,
-            "recycled": rng.random() < 0.15,
-            "converted": rng.random() < 0.7,
-            "outcome": rng.choice(["won", "won", "lost", "open", "open"]),
-            "revenue": rng.choice([4000, 8000, 12000, 25000, 40000]),
-            "team": team,
-            "salesperson": salesperson,
-            "policy": policy,
-        }
-        plans.append(plan)
-        vals_list.append(
-            {
-                "name": f"{source.name} lead #{index + 1}",
-                "type": "lead",
-                "team_id": team.id,
-                "source_id": source.id,
-                "medium_id": medium.id,
-                "campaign_id": campaign.id if campaign else False,
-                "marketing_user_id": rng.choice(marketers).id,
-                "sourced_by": "marketing",
-                "lifecycle_stage": "nurture",
-                "expected_revenue": plan["revenue"],
+        plans.append(
+            _demo_plan(rng, start, now, team, salesperson)
+            | {
+                "marketer": rng.choice(marketers),
+                "vals": {
+                    "name": f"{source.name} lead #{index + 1}",
+                    "type": "lead",
+                    "team_id": team.id,
+                    "source_id": source.id,
+                    "medium_id": medium.id,
+                    "campaign_id": campaign.id if campaign else False,
+                    "expected_revenue": rng.choice([4000, 8000, 12000, 25000, 40000]),
+                },
             }
         )
-    Lead = env["crm.lead"].with_context(
-        tracking_disable=True, mail_create_nolog=True, mail_notrack=True
-    )
-    with flag(SKIP_BANT_SYNC):
-        leads = Lead._alignment_guarded_create(vals_list)
-    handoffs, slas = [], []
-    lead_sql = []  # (id, create, ready, handed, accepted, conversion, closed)
-    open_stages = env["crm.stage"].search(
-        [("is_won", "=", False), ("fold", "=", False)]
-    )
-    context = {
-        "won_stage": won_stage,
-        "open_stages": open_stages,
-        "reasons": reasons,
-        "now": now,
-        "rng": rng,
+    plans.sort(key=lambda plan: plan["created"])
+    answers = _demo_answers(env)
+    steps = {
+        "reasons": env["crm.recycle.reason"].search([], limit=1),
+        "lost_reason": env["crm.lost.reason"].search([], limit=1),
+        "open_stages": env["crm.stage"].search(
+            [("is_won", "=", False), ("fold", "=", False)]
+        ),
     }
-    for lead, plan in zip(leads, plans, strict=True):
-        vals, dates = _demo_journey(env, lead, plan, handoffs, slas, **context)
-        if vals:
-            with flag(SKIP_BANT_SYNC):
-                lead.with_context(
-                    tracking_disable=True, mail_notrack=True
-                )._alignment_guarded_write(vals)
-        lead_sql.append((lead.id, *dates))
-    _demo_write_journey(env, leads, lead_sql, handoffs, slas)
-    _demo_goals(env, [team for team, _user, _policy in teams])
-    return leads
-
-
-def _demo_journey(
-    env, lead, plan, handoffs, slas, won_stage, open_stages, reasons, now, rng
-):
-    """One lead's way down the funnel: its final values and its dates
-    (created, sales-ready, handed off, accepted, converted, closed)."""
-    created = plan["created"]
-    ready = handed = accepted = conversion = closed = None
-    vals = {}
-    if plan["ready"]:
-        ready = created + timedelta(hours=rng.randint(4, 200))
-        vals["lifecycle_stage"] = "sales_ready"
-    if ready and plan["handed"] and ready < now - timedelta(days=1):
-        handed = ready + timedelta(hours=rng.randint(1, 48))
-        vals.update(
-            lifecycle_stage="handed_off",
-            user_id=plan["salesperson"].id,
-            handoff_date=handed,
-        )
-        followup = plan["followup"]
-        reached = handed + timedelta(hours=followup) if followup else None
-        handoffs.append((lead, plan, handed, reached if plan["accepted"] else None))
-        slas.append((lead, plan, handed, reached, followup))
-        if reached and plan["accepted"]:
-            accepted = reached
-            vals["lifecycle_stage"] = "accepted"
-            if plan["recycled"]:
-                vals.update(
-                    lifecycle_stage="nurture",
-                    user_id=False,
-                    recycle_count=1,
-                    recycle_reason_id=reasons[:1].id,
-                    previous_user_id=plan["salesperson"].id,
-                    company_id=lead.company_id.id,
-                )
-            elif plan["converted"]:
-                conversion = accepted + timedelta(hours=rng.randint(2, 120))
-                vals["type"] = "opportunity"
-                if plan["outcome"] == "won" and won_stage:
-                    closed = conversion + timedelta(days=rng.randint(5, 60))
-                    vals.update(stage_id=won_stage.id, probability=100)
-                elif plan["outcome"] == "open" and open_stages:
-                    # the salesperson's pipeline has deals at every stage
-                    vals["stage_id"] = rng.choice(open_stages).id
-                elif plan["outcome"] == "lost":
-                    closed = conversion + timedelta(days=rng.randint(5, 40))
-                    vals.update(active=False, probability=0)
-                if closed and closed > now:
-                    closed = now - timedelta(hours=1)
-    return vals, (created, ready, handed, accepted, conversion, closed)
-
-
-def _demo_write_journey(env, leads, lead_sql, handoffs, slas):
-    Handoff = env["crm.lead.handoff"].sudo()
-    handoff_records = Handoff._alignment_guarded_create(
-        [
-            {
-                "lead_id": lead.id,
-                "direction": "to_sales",
-                "date": handed,
-                "user_id": lead.marketing_user_id.id or env.uid,
-                "from_user_id": lead.marketing_user_id.id,
-                "to_user_id": plan["salesperson"].id,
-                "team_id": plan["team"].id,
-                "accepted_date": accepted,
-                "accepted_user_id": plan["salesperson"].id if accepted else False,
-            }
-            for lead, plan, handed, accepted in handoffs
-        ]
-    )
-    recycled = leads.filtered(lambda lead: lead.recycle_count)
-    Handoff._alignment_guarded_create(
-        [
-            {
-                "lead_id": lead.id,
-                "direction": "to_marketing",
-                "date": lead_sql_row[4] + timedelta(days=3),
-                "user_id": lead.previous_user_id.id,
-                "from_user_id": lead.previous_user_id.id,
-                "to_user_id": lead.marketing_user_id.id,
-                "team_id": lead.team_id.id,
-                "reason_id": lead.recycle_reason_id.id,
-            }
-            for lead, lead_sql_row in (
-                (lead, row) for lead, row in zip(leads, lead_sql, strict=True)
-            )
-            if lead in recycled and lead_sql_row[4]
-        ]
-    )
-    by_lead = {handoff.lead_id.id: handoff for handoff in handoff_records}
-    now = fields.Datetime.now()
-    sla_vals = []
-    for lead, plan, handed, reached, followup in slas:
-        hours = plan["policy"].followup_hours
-        deadline = handed + timedelta(hours=hours * 2)
-        if reached:
-            state = "reached" if followup <= hours else "failed"
-        else:
-            state = "failed" if deadline < now else "ongoing"
-        sla_vals.append(
-            {
-                "lead_id": lead.id,
-                "policy_id": plan["policy"].id,
-                "team_id": plan["team"].id,
-                "user_id": plan["salesperson"].id,
-                "handoff_id": by_lead[lead.id].id,
-                "start_date": handed,
-                "deadline": deadline,
-                "reached_date": reached,
-                "response_hours": followup if reached else 0.0,
-                "late_hours": max(0.0, (followup or hours * 2) - hours),
-                "state": state,
-                "escalated_date": deadline if state == "failed" else False,
-            }
-        )
-    slas_created = env["crm.lead.sla"].sudo()._alignment_guarded_create(sla_vals)
-    for sla in slas_created:
-        if sla.lead_id.active and sla.lead_id.lifecycle_stage != "nurture":
-            sla.lead_id._alignment_guarded_write(
-                {
-                    "sla_id": sla.id,
-                    "sla_state": sla.state,
-                    "sla_deadline": sla.deadline,
-                }
-            )
+    leads = env["crm.lead"]
+    created = {}
+    for plan in plans:
+        lead = _demo_journey(env, plan, answers, steps, freeze_time, rng)
+        leads |= lead
+        created[lead.id] = plan["created"]
+    # the hand-offs nobody followed up: the SLA job finds them, now
+    env["crm.lead.sla"]._cron_check_deadlines()
     env.flush_all()
     env.cr.execute(
-        """
-        UPDATE crm_lead l
-           SET create_date = v.created, sales_ready_date = v.ready,
-               first_handoff_date = v.handed, accepted_date = v.accepted,
-               date_conversion = v.conversion, date_closed = v.closed,
-               won_date = CASE WHEN l.won_date IS NOT NULL THEN v.closed END,
-               date_open = v.handed
-          FROM unnest(%s::int[], %s::timestamp[], %s::timestamp[],
-                      %s::timestamp[], %s::timestamp[], %s::timestamp[],
-                      %s::timestamp[])
-               AS v(id, created, ready, handed, accepted, conversion, closed)
-         WHERE l.id = v.id
-        """,
-        [list(column) for column in zip(*lead_sql, strict=True)],
+        "UPDATE crm_lead l SET create_date = v.created"
+        "  FROM unnest(%s::int[], %s::timestamp[]) AS v(id, created)"
+        " WHERE l.id = v.id",
+        [list(created), list(created.values())],
     )
     env.invalidate_all()
     leads.with_context(active_test=False)._funnel_update_hours()
+    _demo_goals(env, [team for team, _user in teams])
+    return leads
+
+
+def _demo_campaigns(env):
+    campaigns = []
+    for xmlid, budget in DEMO_CAMPAIGNS:
+        campaign = env.ref(xmlid, raise_if_not_found=False)
+        if campaign:
+            if budget:
+                # the budget is a marketing manager's to set
+                campaign.with_user(
+                    env.ref("crm_alignment.user_marketing_manager_demo")
+                ).alignment_budget = budget
+            campaigns.append(campaign)
+    return campaigns
+
+
+def _demo_answers(env):
+    """BANT answers of a lead that qualifies, and of one that does not yet."""
+    ref = env.ref
+    return {
+        "fit": {
+            "bant_budget_id": ref("crm_alignment.bant_budget_approved").id,
+            "bant_authority_id": ref("crm_alignment.bant_authority_decision_maker").id,
+            "bant_need_id": ref("crm_alignment.bant_need_critical").id,
+            "bant_timeframe_id": ref("crm_alignment.bant_timeframe_under_3").id,
+        },
+        "not_yet": {
+            "bant_authority_id": ref("crm_alignment.bant_authority_user").id,
+            "bant_need_id": ref("crm_alignment.bant_need_nice").id,
+            "bant_timeframe_id": ref("crm_alignment.bant_timeframe_over_12").id,
+        },
+    }
+
+
+def _demo_plan(rng, start, now, team, salesperson):
+    """When each step of one lead happens (None: it does not)."""
+    created = start + timedelta(
+        days=rng.uniform(0, (now - start).days - 2), hours=rng.randint(8, 16)
+    )
+    plan = {"created": created, "team": team, "salesperson": salesperson}
+    plan["answered"] = created + timedelta(hours=rng.randint(2, 30))
+    plan["ready"] = rng.random() < 0.62
+    handed = None
+    if plan["ready"] and rng.random() < 0.85:
+        handed = plan["answered"] + timedelta(hours=rng.randint(1, 48))
+        if handed > now - timedelta(days=1):
+            handed = None
+    plan["handed"] = handed
+    followup = rng.choice([0.3, 0.5, 0.8, 2, 5, 12, 30, None])
+    plan["followed"] = (
+        handed + timedelta(hours=followup) if handed and followup else None
+    )
+    if plan["followed"] and plan["followed"] > now:
+        plan["followed"] = None
+    followed = plan["followed"]
+    plan["recycled"] = (
+        followed + timedelta(days=3) if followed and rng.random() < 0.15 else None
+    )
+    converted = None
+    if followed and not plan["recycled"] and rng.random() < 0.7:
+        converted = followed + timedelta(hours=rng.randint(2, 120))
+    plan["converted"] = converted
+    plan["outcome"] = rng.choice(["won", "won", "lost", "open", "open"])
+    closed = None
+    if converted and plan["outcome"] in ("won", "lost"):
+        closed = min(
+            converted + timedelta(days=rng.randint(5, 60)), now - timedelta(hours=1)
+        )
+    plan["closed"] = closed
+    for step in ("recycled", "converted"):
+        if plan[step] and plan[step] > now:
+            plan[step] = None
+    return plan
+
+
+def _demo_journey(env, plan, answers, steps, freeze_time, rng):
+    """One lead's way down the funnel, each step by its user at its time."""
+    marketer = plan["marketer"]
+    salesperson = plan["salesperson"]
+    with freeze_time(plan["created"]):
+        lead = env["crm.lead"].with_user(marketer).create(plan["vals"])
+    with freeze_time(plan["answered"]):
+        lead.write(answers["fit"] if plan["ready"] else answers["not_yet"])
+    if not plan["handed"]:
+        return lead.with_env(env)
+    with freeze_time(plan["handed"]):
+        lead.handoff_to_sales(user_id=salesperson.id, note="Asked for a call back.")
+    followed = plan["followed"]
+    if not followed:
+        return lead.with_env(env)
+    sla = lead.sudo().sla_id
+    if sla and followed > sla.deadline:
+        with freeze_time(followed - timedelta(minutes=5)):
+            # late: the SLA job found the breach before the follow-up came
+            env["crm.lead.sla"]._cron_check_deadlines()
+    lead = lead.with_user(salesperson)
+    with freeze_time(followed):
+        lead.action_accept()
+    if plan["recycled"]:
+        with freeze_time(plan["recycled"]):
+            lead.recycle_to_nurture(
+                steps["reasons"].id, note="Not ready to buy: timing."
+            )
+        return lead.with_env(env)
+    if not plan["converted"]:
+        return lead.with_env(env)
+    with freeze_time(plan["converted"]):
+        lead.convert_opportunity(env["res.partner"])
+        if plan["outcome"] == "open" and steps["open_stages"]:
+            # the salesperson's pipeline has deals at every stage
+            lead.write({"stage_id": rng.choice(steps["open_stages"]).id})
+    if plan["closed"]:
+        with freeze_time(plan["closed"]):
+            if plan["outcome"] == "won":
+                lead.action_set_won()
+            else:
+                lead.action_set_lost(lost_reason_id=steps["lost_reason"].id)
+    return lead.with_env(env)
 
 
 def _demo_goals(env, teams):
@@ -301,14 +254,6 @@ def _demo_goals(env, teams):
     quarter = date_utils.start_of(today, "quarter")
     last_month = date_utils.start_of(today, "month") - timedelta(days=1)
     next_month = date_utils.end_of(today, "month") + timedelta(days=1)
-    now = fields.Datetime.now()
-    signed = {
-        "state": "agreed",
-        "sales_agreed_user_id": sales_manager.id,
-        "sales_agreed_date": now,
-        "marketing_agreed_user_id": marketing_manager.id,
-        "marketing_agreed_date": now,
-    }
     quarter_targets = [
         ("sales_ready_delivered", 45),
         ("sourced_pipeline", 150000),
@@ -330,7 +275,6 @@ def _demo_goals(env, teams):
         vals_list.append(
             dict(
                 base,
-                **signed,
                 period="quarter",
                 date_start=quarter,
                 line_ids=[
@@ -342,7 +286,6 @@ def _demo_goals(env, teams):
         vals_list.append(
             dict(
                 base,
-                **signed,
                 period="month",
                 date_start=date_utils.start_of(last_month, "month"),
                 line_ids=[
@@ -366,7 +309,13 @@ def _demo_goals(env, teams):
             ],
         }
     )
-    goals = env["crm.alignment.goal"]._alignment_guarded_create(vals_list)
+    # proposed by marketing, signed by both managers through their actions;
+    # next month's company-wide goal is still a draft
+    goals = env["crm.alignment.goal"].with_user(marketing_manager).create(vals_list)
+    signed = goals.filtered("team_id")
+    signed.action_agree_marketing()
+    signed.with_user(sales_manager).action_agree_sales()
+    goals = goals.with_env(env)
     env["ir.model.data"]._update_xmlids(
         [{"xml_id": DEMO_MARKER, "record": goals[0], "noupdate": True}]
     )
