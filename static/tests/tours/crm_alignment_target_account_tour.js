@@ -55,7 +55,9 @@ tours.add("crm_alignment_abm_roles_tour", {
         ...pick("partner_id", "Tour Champion", ".o_field_widget[name='contact_ids']"),
         ...pick("role_id", "Champion", ".o_field_widget[name='contact_ids']"),
         { trigger: ".o_form_button_save", run: "click" },
-        { trigger: ".o_field_widget[name='coverage_display']:contains('1 / 5')" },
+        // the coverage already reads 1 / 5 before the save (onchange):
+        // wait for the record to be saved, not for the figure
+        { trigger: ".o_form_saved .o_field_widget[name='coverage_display']:contains('1 / 5')" },
     ],
 });
 
