@@ -30,7 +30,11 @@ class CrmAlignmentSpeedReport(models.Model):
         comodel_name="crm.team", string="Sales Team", readonly=True
     )
     user_id = fields.Many2one(
-        comodel_name="res.users", string="Salesperson", readonly=True
+        comodel_name="res.users",
+        string="Salesperson",
+        readonly=True,
+        help="Who followed the hand-off up (for a hand-off to a team, the "
+        "member who took it); else the salesperson it was handed to.",
     )
     lead_user_id = fields.Many2one(
         comodel_name="res.users", string="Lead's Salesperson", readonly=True
@@ -61,7 +65,10 @@ class CrmAlignmentSpeedReport(models.Model):
                 """
             CREATE OR REPLACE VIEW %s AS (
                 SELECT s.id, s.id AS sla_id, s.lead_id, s.start_date,
-                       s.reached_date, l.company_id, s.team_id, s.user_id,
+                       s.reached_date, l.company_id, s.team_id,
+                       -- credited to who followed up (a team hand-off has
+                       -- no salesperson until a member takes it)
+                       COALESCE(h.accepted_user_id, s.user_id) AS user_id,
                        l.user_id AS lead_user_id, l.source_id, s.state,
                        CASE WHEN s.reached_date IS NULL THEN
                                 CASE WHEN s.state = 'failed' THEN 'never'
@@ -77,6 +84,7 @@ class CrmAlignmentSpeedReport(models.Model):
                        1 AS handoff_count
                   FROM crm_lead_sla s
                   JOIN crm_lead l ON l.id = s.lead_id
+             LEFT JOIN crm_lead_handoff h ON h.id = s.handoff_id
                  WHERE s.state != 'cancelled'
             )
             """,

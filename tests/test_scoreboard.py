@@ -314,6 +314,57 @@ class TestScoreboard(AlignmentCase):
         )
         self.assertEqual(by_user[self.salesman.id]["handoffs"], 5)
 
+    def test_speed_bucket_lists_the_handoffs_it_counts(self):
+        """A lead handed off twice and followed up within the hour both times
+        counts twice in "within 1 hour", and its list shows both hand-offs;
+        a hand-off to the team is credited to the member who took it."""
+        marketer, teammate = self.marketer, self.teammate
+        with freeze_time("2024-04-01 09:00:00"):
+            lead = self._lead("Twice")
+        steps = (
+            ("2024-04-01 09:30", marketer, "action_mark_sales_ready", (), {}),
+            ("2024-04-01 10:00", marketer, "handoff_to_sales", (), {}),
+            ("2024-04-01 10:30", teammate, "action_accept", (), {}),
+            ("2024-04-01 11:00", teammate, "recycle_to_nurture", (self.reason.id,), {}),
+            ("2024-04-02 09:00", marketer, "action_mark_sales_ready", (), {}),
+            (
+                "2024-04-02 10:00",
+                marketer,
+                "handoff_to_sales",
+                (),
+                {"user_id": self.salesman.id},
+            ),
+            ("2024-04-02 10:20", self.salesman, "action_accept", (), {}),
+        )
+        for when, user, method, args, kwargs in steps:
+            with freeze_time(f"{when}:00"):
+                getattr(lead.with_user(user), method)(*args, **kwargs)
+        april = {"date_from": date(2024, 4, 1), "date_to": date(2024, 4, 30)}
+        speed = self.Scoreboard._speed_to_lead(self._scope(**april))
+        self.assertEqual((speed["handoffs"], speed["within_1h"]), (2, 2))
+        board = self.env["crm.alignment.dashboard"].create(
+            dict(
+                period="custom",
+                team_id=self.team.id,
+                **{key: str(value) for key, value in april.items()},
+            )
+        )
+        self.assertEqual(board.speed_within_1h, 2)
+        action = board.action_drill_down("within_1h")
+        rows = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(len(rows), 2, "one row per hand-off, as counted")
+        self.assertEqual(rows.lead_id, lead)
+        self.assertEqual(
+            rows.mapped("user_id"),
+            self.salesman | teammate,
+            "the team hand-off goes to the member who took it",
+        )
+        by_user = dict(
+            self.Scoreboard._speed_to_lead(self._scope(**april), group_by="T.user_id")
+        )
+        self.assertEqual(by_user[teammate.id]["within_1h"], 1)
+        self.assertNotIn(False, by_user, "no hand-off left to 'No salesperson'")
+
     # --------------------------------------------------------------- goals
 
     def _goal(self, lines, **vals):
@@ -513,7 +564,8 @@ class TestScoreboard(AlignmentCase):
             if field:
                 self.assertEqual(board[field], count, figure)
             action = board.action_drill_down(figure)
-            self.assertEqual(Lead.search_count(action["domain"]), count, figure)
+            records = self.env[action["res_model"]].with_context(active_test=False)
+            self.assertEqual(records.search_count(action["domain"]), count, figure)
         self.assertEqual(board.breach_count, 2, "L2's late follow-up and L3")
         self.assertEqual(board.content_won_count, 0)
         brochure = (

@@ -629,30 +629,9 @@ class CrmAlignmentDashboard(models.TransientModel):
         Scoreboard = self.env["crm.alignment.scoreboard"]
         start, end = Scoreboard._scope_bounds(scope)
         if figure in SPEED_FIGURES:
-            buckets = {
-                "within_1h": [
-                    ("reached_date", "!=", False),
-                    ("response_hours", "<=", 1),
-                ],
-                "1_24h": [
-                    ("reached_date", "!=", False),
-                    ("response_hours", ">", 1),
-                    ("response_hours", "<=", 24),
-                ],
-                "over_24h": [
-                    ("reached_date", "!=", False),
-                    ("response_hours", ">", 24),
-                ],
-                "never": [("reached_date", "=", False), ("state", "=", "failed")],
-            }
-            return [
-                (
-                    "sla_ids",
-                    "any",
-                    Scoreboard._speed_domain(scope)[:2] + team + buckets[figure],
-                ),
-                *company,
-            ]
+            # the figure counts the speed report's rows (one per hand-off):
+            # the list opens the same rows under the same domain
+            return [*Scoreboard._speed_domain(scope), ("bucket", "=", figure)]
         if figure == "breaches":
             return [
                 ("state", "=", "failed"),
@@ -680,6 +659,8 @@ class CrmAlignmentDashboard(models.TransientModel):
         raise UserError(self.env._("There is no figure %(figure)s.", figure=figure))
 
     def _drill_model(self, figure):
+        if figure in SPEED_FIGURES:
+            return "crm.alignment.speed.report"
         return {
             "breaches": "crm.lead.sla",
             "recycles": "crm.lead.handoff",
