@@ -1,14 +1,56 @@
 import json
 
 from odoo import fields
-from odoo.tests import HttpCase, TransactionCase, new_test_user
+from odoo.tests import HttpCase
 
+from odoo.addons.crm.tests.common import TestCrmCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
 
+# The roles of the addon's tests, created by one helper (role_users) for every
+# base class: the group each role has, and the name it shows.
+ROLES = {
+    "marketer": ("crm_alignment.group_marketing_user", "Mia Marketer"),
+    "marketing_manager": (
+        "crm_alignment.group_marketing_manager",
+        "Max Marketing Manager",
+    ),
+    "salesman": ("sales_team.group_sale_salesman", "Sam Salesman"),
+    "teammate": ("sales_team.group_sale_salesman", "Tia Teammate"),
+    "other_salesman": (
+        "sales_team.group_sale_salesman_all_leads",
+        "Otto Other Team",
+    ),
+    "sales_manager": ("sales_team.group_sale_manager", "Sara Sales Manager"),
+    "portal": ("base.group_portal", "Pia Portal"),
+}
 
-class AlignmentCase(TransactionCase):
-    """Two sides of the pipeline: marketing users, salespeople in one team,
-    a salesperson of another team, a sales manager."""
+
+def role_users(env, prefix, roles, with_email=True):
+    """{role: user} for ``roles`` (keys of ROLES), logins ``<prefix>_<role>``
+    (the password is the login). Without e-mail, as users may be: the addon
+    logs its notes and never needs one."""
+    users = {}
+    for role in roles:
+        group, name = ROLES[role]
+        login = f"{prefix}_{role}"
+        groups = group if group == "base.group_portal" else f"base.group_user,{group}"
+        users[role] = mail_new_test_user(
+            env,
+            login=login,
+            name=name,
+            groups=groups,
+            email=f"{login}@example.com" if with_email else False,
+            # inbox needs an internal user; without an address nothing is sent
+            notification_type="inbox" if with_email else "email",
+        )
+    return users
+
+
+class AlignmentCase(TestCrmCommon):
+    """crm's own test fixtures (its users, teams and mail helpers) plus the
+    two sides of the pipeline: marketing users, salespeople in one team, a
+    salesperson of another team, a sales manager. Run a test as each role
+    with ``@users("align_marketer", "align_salesman", ...)``."""
 
     @classmethod
     def setUpClass(cls):
@@ -22,46 +64,20 @@ class AlignmentCase(TransactionCase):
         # "straight to sales" default has tests of its own.
         cls.company.marketing_qualifies_leads = True
 
-        def user(login, groups, name):
-            return mail_new_test_user(
-                cls.env,
-                login=login,
-                name=name,
-                groups=groups,
-                email=f"{login}@example.com",
-                notification_type="inbox",
-            )
-
-        cls.marketer = user(
-            "align_marketer",
-            "base.group_user,crm_alignment.group_marketing_user",
-            "Mia Marketer",
+        roles = role_users(
+            cls.env,
+            "align",
+            (
+                "marketer",
+                "marketing_manager",
+                "salesman",
+                "teammate",
+                "other_salesman",
+                "sales_manager",
+            ),
         )
-        cls.marketing_manager = user(
-            "align_mkt_manager",
-            "base.group_user,crm_alignment.group_marketing_manager",
-            "Max Marketing Manager",
-        )
-        cls.salesman = user(
-            "align_salesman",
-            "base.group_user,sales_team.group_sale_salesman",
-            "Sam Salesman",
-        )
-        cls.teammate = user(
-            "align_teammate",
-            "base.group_user,sales_team.group_sale_salesman",
-            "Tia Teammate",
-        )
-        cls.other_salesman = user(
-            "align_other",
-            "base.group_user,sales_team.group_sale_salesman_all_leads",
-            "Otto Other Team",
-        )
-        cls.sales_manager = user(
-            "align_sales_manager",
-            "base.group_user,sales_team.group_sale_manager",
-            "Sara Sales Manager",
-        )
+        for role, user in roles.items():
+            setattr(cls, role, user)
         cls.team = cls.env["crm.team"].create(
             {
                 "name": "Alignment Inside Sales",
@@ -139,25 +155,14 @@ class SecurityRpcCase(HttpCase):
         env = cls.env
         env.company.bant_profile_id = False
 
-        def user(login, groups):
-            return new_test_user(
-                env, login=login, groups=groups, email=False, name=login.title()
-            )
-
-        cls.salesman = user("sec_salesman", "sales_team.group_sale_salesman")
-        cls.marketer = user("sec_marketer", "crm_alignment.group_marketing_user")
-        cls.marketing_manager = user(
-            "sec_mkt_manager", "crm_alignment.group_marketing_manager"
+        cls.roles = role_users(
+            env,
+            "sec",
+            ("salesman", "marketer", "marketing_manager", "sales_manager", "portal"),
+            with_email=False,
         )
-        cls.sales_manager = user("sec_sales_manager", "sales_team.group_sale_manager")
-        cls.portal = user("sec_portal", "base.group_portal")
-        cls.roles = {
-            "salesman": cls.salesman,
-            "marketer": cls.marketer,
-            "marketing_manager": cls.marketing_manager,
-            "sales_manager": cls.sales_manager,
-            "portal": cls.portal,
-        }
+        for role, user in cls.roles.items():
+            setattr(cls, role, user)
         cls.team = env["crm.team"].create(
             {
                 "name": "Security Team",

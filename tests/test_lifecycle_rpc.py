@@ -232,7 +232,7 @@ class TestLifecycleRpc(SecurityRpcCase):
         self.assertTrue(ok, result)
         self.assertEqual(self.sla.state, "paused")
         log = self.handed.message_ids.filtered(lambda m: "clock stopped" in m.body)
-        self.assertIn("Sec_Salesman", log[:1].body)
+        self.assertIn(self.salesman.name, log[:1].body)
         self.assertIn("waiting for their budget", log[:1].body)
 
     def test_history_is_append_only(self):

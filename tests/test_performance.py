@@ -150,5 +150,7 @@ WRITE_20 = 1
 HANDOFF_20 = 60
 KANBAN_READ = 7
 # Recycling: +2 since the addon's lead columns are a prefetch group of their
-# own (read apart from crm's: a mass write no longer loads them).
-RECYCLE_20 = 83
+# own (read apart from crm's: a mass write no longer loads them). +1 since
+# the tests run on crm's own fixtures (TestCrmCommon), which configure a mail
+# alias domain as a real database has one: the recycle note reads it once.
+RECYCLE_20 = 84

@@ -6,10 +6,10 @@ from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import date_utils
 
-from .common import AlignmentCase, execute_kw
+from .common import AlignmentCase, execute_kw, role_users
 from .test_sla import _calendar
 
 MARCH = {"date_from": date(2024, 3, 1), "date_to": date(2024, 3, 31)}
@@ -689,15 +689,13 @@ class TestScoreboardOverRpc(HttpCase):
         super().setUpClass()
         env = cls.env
 
-        def user(login, groups):
-            return new_test_user(env, login=login, groups=groups, name=login.title())
-
-        cls.marketer = user("rpc_sb_marketer", "crm_alignment.group_marketing_user")
-        cls.salesman = user("rpc_sb_salesman", "sales_team.group_sale_salesman")
-        cls.sales_manager = user("rpc_sb_sales_mgr", "sales_team.group_sale_manager")
-        cls.marketing_manager = user(
-            "rpc_sb_mkt_mgr", "crm_alignment.group_marketing_manager"
+        roles = role_users(
+            env,
+            "rpc_sb",
+            ("marketer", "salesman", "sales_manager", "marketing_manager"),
         )
+        for role, user in roles.items():
+            setattr(cls, role, user)
         cls.team = env["crm.team"].create(
             {
                 "name": "RPC Scoreboard Team",
