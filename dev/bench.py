@@ -30,8 +30,22 @@ MATCH_LEADS = 100_000  # target-account matching: leads ...
 MATCH_ACCOUNTS = 1_000  # ... against accounts, whatever N is
 
 
+def backend_cpu(cr):
+    """CPU seconds PostgreSQL's backend of this cursor has used so far, read
+    from /proc (the server runs on this machine), or None when unreadable."""
+    try:
+        cr.execute("SELECT pg_backend_pid()")
+        with open(f"/proc/{cr.fetchone()[0]}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class Measure:
-    """Wall time (median over runs) and SQL queries of one operation."""
+    """Wall time and CPU time (Odoo's process plus its PostgreSQL backend:
+    what the operation itself costs, whatever else runs on the machine),
+    medians over the runs, and SQL queries of one operation."""
 
     def __init__(self, runs):
         self.runs = runs
@@ -39,23 +53,34 @@ class Measure:
     def __call__(self, env, func, runs=None, keep_last=False):
         """keep_last: commit the last run instead of rolling it back (the
         data the next rows need)."""
-        times, queries = [], []
+        times, queries, cpus = [], [], []
         runs = runs or self.runs
         for run in range(runs):
             rollback = not (keep_last and run == runs - 1)
             env.invalidate_all()
+            cpu_before = backend_cpu(env.cr)
             before, start = sql_db.sql_counter, time.perf_counter()
+            process_before = time.process_time()
             func(env)
             env.flush_all()
             times.append(time.perf_counter() - start)
             queries.append(sql_db.sql_counter - before)
+            cpu_after = backend_cpu(env.cr)
+            if cpu_before is not None and cpu_after is not None:
+                process = time.process_time() - process_before
+                cpus.append(process + cpu_after - cpu_before)
             if rollback:
                 env.cr.rollback()
             else:
                 env.cr.commit()
             env.invalidate_all()
-        result = statistics.median(times), int(statistics.median(queries))
-        print(f"  {env.cr.dbname}: {result[0]:.3f} s, {result[1]} queries", flush=True)
+        cpu = statistics.median(cpus) if len(cpus) == runs else None
+        result = statistics.median(times), int(statistics.median(queries)), cpu
+        cpu_text = f", {cpu:.3f} s CPU" if cpu is not None else ""
+        print(
+            f"  {env.cr.dbname}: {result[0]:.3f} s{cpu_text}, {result[1]} queries",
+            flush=True,
+        )
         return result
 
 
@@ -470,9 +495,9 @@ def main():
     row_n = {"target match": MATCH_LEADS}
     row_n.update({(key, size): size for size in sizes for key in SCOREBOARD_KEYS})
     header = f"{'operation':<42} {'N':>7} {'crm s':>8} {'addon s':>8} {'ratio':>6} "
-    header += f"{'crm q':>7} {'addon q':>8}"
+    header += f"{'cpu':>6} {'crm q':>7} {'addon q':>8}"
     if before:
-        header += f" | {args.before_label[:10]:>10} s {'ratio':>6} {'q':>7}"
+        header += f" | {args.before_label[:10]:>10} s {'ratio':>6} {'cpu':>6} {'q':>7}"
     print(header)
     print("-" * len(header))
     for key, label in operations:
@@ -487,26 +512,36 @@ def main():
         print()
 
 
-def ratio_text(seconds, baseline):
-    return f"{seconds / baseline[0]:.2f}" if baseline and baseline[0] else "-"
+def ratio_text(measured, baseline, index=0):
+    """measured / baseline of the wall time (index 0) or the CPU time (2)."""
+    if not baseline or len(measured) <= index or len(baseline) <= index:
+        return "-"
+    if not measured[index] or not baseline[index]:
+        return "-"
+    return f"{measured[index] / baseline[index]:.2f}"
 
 
 def addon_columns(measured, baseline):
-    """crm's seconds, the addon's, their ratio, then both query counts."""
-    seconds, queries = measured
-    base_seconds, base_queries = baseline or ("-", "-")
+    """crm's seconds, the addon's, their wall and CPU ratios, then both
+    query counts."""
+    seconds, queries = measured[:2]
+    base_seconds, base_queries = baseline[:2] if baseline else ("-", "-")
     if baseline:
         base_seconds = f"{base_seconds:.3f}"
-    ratio = ratio_text(seconds, baseline)
     return (
-        f"{base_seconds:>8} {seconds:>8.3f} {ratio:>6} {base_queries:>7} {queries:>8}"
+        f"{base_seconds:>8} {seconds:>8.3f} {ratio_text(measured, baseline):>6} "
+        f"{ratio_text(measured, baseline, 2):>6} {base_queries:>7} {queries:>8}"
     )
 
 
 def before_columns(measured, baseline):
-    """The earlier version's seconds, its ratio against the same crm, queries."""
-    seconds, queries = measured
-    return f"{seconds:>12.3f} {ratio_text(seconds, baseline):>6} {queries:>7}"
+    """The earlier version's seconds, its wall and CPU ratios against the
+    same crm run, queries."""
+    seconds, queries = measured[:2]
+    return (
+        f"{seconds:>12.3f} {ratio_text(measured, baseline):>6} "
+        f"{ratio_text(measured, baseline, 2):>6} {queries:>7}"
+    )
 
 
 if __name__ == "__main__":
