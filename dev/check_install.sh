@@ -89,13 +89,10 @@ say "Existing leads classified: $classified"
 [ "$(psql -d "$DB" -Atc "select coalesce(bool_or(marketing_qualifies_leads), false)::text from res_company")" = false ] ||
     die "install must leave marketing qualification off (nothing changes for existing teams)"
 
-say "Uninstalling $MODULE"
-shell <<'PY' || { cat "$LOG"; die "uninstall failed"; }
-module = env["ir.module.module"].search([("name", "=", "crm_alignment")])
-module.button_immediate_uninstall()
-env.cr.commit()
-PY
-if grep -E " (ERROR|CRITICAL) " "$LOG"; then die "errors were logged (see $LOG)"; fi
+say "Uninstalling $MODULE (click-odoo-uninstall)"
+"$VENV/bin/click-odoo-uninstall" -c "$(odoo_rc)" -d "$DB" -m "$MODULE" --log-level warn \
+    >>"$LOG" 2>&1 || { cat "$LOG"; die "uninstall failed"; }
+check_log "$LOG"
 state="$(psql -d "$DB" -Atc "select state from ir_module_module where name = '$MODULE'")"
 leftovers="$(psql -d "$DB" -Atc "select string_agg(table_name, ', ') from information_schema.tables where table_name like 'crm_lead_handoff%' or table_name like 'crm_bant%' or table_name like 'crm_sla%' or table_name like 'crm_lead_sla%' or table_name like 'crm_recycle%' or table_name like 'crm_target_account%' or table_name like 'crm_marketing_content%' or table_name like 'crm_alignment%'")"
 columns="$(psql -d "$DB" -Atc "select string_agg(table_name || '.' || column_name, ', ') from information_schema.columns where (table_name = 'crm_lead' and (column_name like 'bant_%' or column_name like 'sla_%' or column_name like 'target_%' or column_name in ('lifecycle_stage', 'marketing_user_id', 'sourced_by', 'recycle_count', 'handoff_date', 'sales_ready_date', 'first_handoff_date', 'accepted_date') or column_name like 'hours_to_%')) or (table_name = 'utm_campaign' and column_name like 'alignment_%') or (table_name = 'digest_digest' and column_name like 'kpi_alignment_%') or (table_name = 'crm_team' and column_name in ('marketing_qualification', 'bant_profile_id')) or (table_name = 'res_company' and column_name = 'marketing_qualifies_leads')")"

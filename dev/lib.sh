@@ -112,6 +112,17 @@ ensure_odoo() {
     export ODOO_ROOT ADDONS_PATH
 }
 
+odoo_rc() {  # an Odoo configuration file for the click-odoo tools; prints its path
+    local rc="$CACHE_DIR/odoo.cfg"
+    printf '[options]\naddons_path = %s\ndata_dir = %s\n' "$ADDONS_PATH" "$DATA_DIR" >"$rc"
+    echo "$rc"
+}
+
+check_log() {  # fail on any WARNING/ERROR record dev/checklog-odoo.cfg does not expect
+    "$VENV/bin/checklog-odoo" -c "$REPO_DIR/dev/checklog-odoo.cfg" "$1" ||
+        die "unexpected warnings or errors were logged (see $1)"
+}
+
 odoo_bin() {
     "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" --addons-path="$ADDONS_PATH" \
         --data-dir="$DATA_DIR" "$@"

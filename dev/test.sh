@@ -32,4 +32,8 @@ odoo_bin -d "$DB" -i "$MODULE" ${WITHOUT_DEMO:+--without-demo=all} \
     --log-level test --max-cron-threads 0 --db-filter "^${DB}\$" 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
-"$VENV/bin/python" "$REPO_DIR/dev/test_summary.py" "$LOG" "$rc"
+log_rc=0
+"$VENV/bin/checklog-odoo" -c "$REPO_DIR/dev/checklog-odoo.cfg" "$LOG" >"$LOG.checklog" 2>&1 ||
+    log_rc=$?
+[ "$log_rc" = 0 ] || cat "$LOG.checklog"
+"$VENV/bin/python" "$REPO_DIR/dev/test_summary.py" "$LOG" "$rc" "$log_rc"

@@ -34,7 +34,7 @@ accepted="$(q "select count(distinct lead_id) from crm_lead_handoff where direct
 say "Upgrading $old_version -> this checkout ($targets policy targets, $handed leads handed off, $accepted accepted)"
 odoo_bin -d "$DB" -u "$MODULE" --stop-after-init --log-level info --max-cron-threads 0 \
     --http-port 0 >>"$LOG" 2>&1 || { cat "$LOG"; die "upgrade failed"; }
-if grep -E " (ERROR|CRITICAL) " "$LOG"; then die "errors were logged (see $LOG)"; fi
+check_log "$LOG"
 new_version="$(q "select latest_version from ir_module_module where name = '$MODULE'")"
 goals="$(q "select count(*) from crm_alignment_goal g join crm_alignment_goal_line l on l.goal_id = g.id where g.state = 'draft' and l.kpi = 'sales_ready_delivered'")"
 columns="$(q "select count(*) from information_schema.columns where table_name = 'crm_sla_policy' and column_name in ('marketing_target_count', 'marketing_period')")"
