@@ -35,6 +35,11 @@ chromium_info() {
     if is_root && is_debian; then echo "not installed (make test installs it)"; return 0; fi
     echo "no chrome/chromium: tours cannot run"; return 1
 }
+wkhtmltopdf_info() {
+    command -v wkhtmltopdf >/dev/null 2>&1 && { echo "$(wkhtmltopdf --version 2>/dev/null | head -n1)"; return 0; }
+    if is_root && is_debian; then echo "not installed (make test installs it)"; return 0; fi
+    echo "no wkhtmltopdf: the weekly review cannot be a PDF"; return 1
+}
 websocket_info() {
     [ -x "$VENV/bin/python" ] || { echo "installed with the venv by make test"; return 0; }
     "$VENV/bin/python" -c 'import websocket; print("websocket-client", websocket.__version__)' 2>/dev/null ||
@@ -51,6 +56,7 @@ check venv venv_info
 check odoo odoo_info
 check postgresql postgres_info
 check chromium chromium_info
+check pdf wkhtmltopdf_info
 check tours websocket_info
 check domains psl_info
 check cache echo "$CACHE_DIR"

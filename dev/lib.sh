@@ -192,6 +192,18 @@ ensure_chromium() {
     find_chromium >/dev/null || die "Browser tours need Chrome or Chromium on the PATH (Debian: apt-get install chromium)."
 }
 
+ensure_wkhtmltopdf() {
+    # Odoo prints PDF reports (the weekly alignment review) with wkhtmltopdf
+    command -v wkhtmltopdf >/dev/null 2>&1 && return 0
+    if is_root && is_debian; then
+        say "Installing Debian's wkhtmltopdf for the PDF reports"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null
+    fi
+    command -v wkhtmltopdf >/dev/null 2>&1 ||
+        die "PDF reports need wkhtmltopdf on the PATH (Debian: apt-get install wkhtmltopdf)."
+}
+
 setup_all() {
     ensure_venv
     ensure_odoo

@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 
 setup_all
 ensure_chromium
+ensure_wkhtmltopdf
 "$VENV/bin/python" -c 'import websocket' 2>/dev/null ||
     die "websocket-client is missing from $VENV: Odoo would skip every tour"
 

@@ -852,3 +852,29 @@ def _load_migration(version, step="post-migration"):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@tagged("post_install", "-at_install", "crm_alignment_scoreboard")
+class TestWeeklyReviewPdf(HttpCase):
+    """The setup installs wkhtmltopdf (as it installs chromium): the weekly
+    review job attaches a real PDF, not its HTML fallback. An HttpCase, as
+    Odoo's own report tests: wkhtmltopdf fetches the report's assets from
+    the test server."""
+
+    def test_weekly_review_is_attached_as_a_pdf(self):
+        roles = role_users(self.env, "pdf", ("sales_manager", "marketing_manager"))
+        team = self.env["crm.team"].create(
+            {
+                "name": "PDF Review Team",
+                "user_id": roles["sales_manager"].id,
+                "marketing_user_id": roles["marketing_manager"].id,
+                "alignment_review": True,
+            }
+        )
+        # Odoo renders reports as HTML under test unless told otherwise
+        Team = self.env["crm.team"].with_context(force_report_rendering=True)
+        self.assertGreaterEqual(Team._cron_send_alignment_review(), 1)
+        attachment = team.message_ids[:1].attachment_ids
+        self.assertEqual(attachment.mimetype, "application/pdf", attachment.name)
+        self.assertTrue(attachment.name.endswith(".pdf"))
+        self.assertEqual(attachment.raw[:5], b"%PDF-")
