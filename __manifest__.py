@@ -3,7 +3,7 @@
     "summary": "One shared pipeline for marketing and sales: lead lifecycle, "
     "explicit hand-offs, BANT qualification, SLAs, shared content, "
     "target accounts",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-alignment/crm_alignment",
     "author": "crm_alignment contributors",
@@ -45,7 +45,6 @@
         "views/crm_alignment_goal_views.xml",
         "report/crm_alignment_report_views.xml",
         "report/crm_sla_report_views.xml",
-        "report/crm_sla_marketing_scorecard_views.xml",
         "report/crm_bant_calibration_report_views.xml",
         "report/crm_target_account_engagement_views.xml",
         "views/crm_alignment_dashboard_views.xml",

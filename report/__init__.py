@@ -1,5 +1,4 @@
 from . import crm_bant_calibration_report
-from . import crm_sla_marketing_scorecard
 from . import crm_sla_report
 from . import crm_target_account_engagement
 from . import crm_alignment_pipeline_report

@@ -481,18 +481,17 @@ class TestScoreboard(AlignmentCase):
             {"date_start": "2024-06-01", "marketing_owner_id": self.marketer.id},
         )
 
-    def test_scorecard_reads_the_agreed_delivery_target(self):
+    def test_delivery_goal_reads_the_agreed_delivery_target(self):
+        """Marketing's side of the agreement (what the retired scorecard
+        showed): sales-ready leads delivered against the agreed target."""
         goal = self._goal([("sales_ready_delivered", 6)])
-        Scorecard = self.env["crm.sla.marketing.scorecard"]
-        self.assertFalse(Scorecard.search([("goal_id", "=", goal.id)]), "not signed")
         goal.with_user(self.sales_manager).action_agree_sales()
         goal.with_user(self.marketing_manager).action_agree_marketing()
         self.env.flush_all()
-        row = Scorecard.search([("goal_id", "=", goal.id)])
-        self.assertEqual(
-            (row.delivered_count, row.target_count, row.gap_count), (4, 6, -2)
-        )
+        line = goal.line_ids
+        self.assertEqual((line.actual, line.target, line.is_met), (4, 6, False))
         self.assertNotIn("marketing_target_count", self.env["crm.sla.policy"]._fields)
+        self.assertNotIn("crm.sla.marketing.scorecard", self.env, "retired")
 
     # ------------------------------------------------------------- roles
 

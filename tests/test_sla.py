@@ -496,20 +496,18 @@ class TestSla(AlignmentCase, CronMixinCase):
         goal.with_user(self.marketing_manager).action_agree_marketing()
         return goal
 
-    def test_marketing_scorecard_counts_deliveries_against_target(self):
+    def test_delivery_goal_counts_deliveries_against_target(self):
         goal = self._delivery_goal(3)
         self._hand_off("2026-11-02 10:00:00", count=2)
         self.env.flush_all()
         with freeze_time("2026-11-20 10:00:00"):
-            self.env["crm.sla.marketing.scorecard"].invalidate_model()
-            rows = self.env["crm.sla.marketing.scorecard"].search(
-                [("team_id", "=", self.team.id), ("goal_id", "=", goal.id)]
+            november = goal.line_ids.filtered(
+                lambda line: line.kpi == "sales_ready_delivered"
             )
-        november = rows.filtered(lambda row: str(row.period_start) == "2026-11-01")
-        self.assertEqual(
-            (november.delivered_count, november.target_count, november.gap_count),
-            (2, 3, -1),
-        )
+            self.assertEqual(str(goal.date_start), "2026-11-01")
+            self.assertEqual(
+                (november.actual, november.target, november.is_met), (2, 3, False)
+            )
 
     def test_compliance_report_median_and_p90(self):
         fast = self._hand_off("2026-03-04 09:00:00")

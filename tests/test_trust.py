@@ -6,8 +6,10 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import date_utils
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
@@ -301,13 +303,22 @@ class TestTrust(AlignmentCase):
             .with_user(self.other_salesman)
             .search([("user_id", "=", self.salesman.id)])
         )
-        goal = self._goal()
-        goal.with_user(self.sales_manager).action_agree_sales()
-        goal.with_user(self.marketing_manager).action_agree_marketing()
+        # the delivery goal (where the marketing scorecard was retired) counts
+        # the deliveries each reader may read
+        goal = self.env["crm.alignment.goal"].create(
+            {
+                "team_id": self.team.id,
+                "period": "month",
+                "date_start": date_utils.start_of(fields.Date.today(), "month"),
+                "marketing_owner_id": self.marketing_manager.id,
+                "sales_owner_id": self.sales_manager.id,
+                "line_ids": [(0, 0, {"kpi": "sales_ready_delivered", "target": 5})],
+            }
+        )
         self.env.flush_all()
-        Scorecard = self.env["crm.sla.marketing.scorecard"]
-        self.assertTrue(Scorecard.with_user(self.other_salesman).search([]))
-        self.assertFalse(Scorecard.with_user(self.teammate).search([]))
+        line = goal.line_ids
+        self.assertEqual(line.with_user(self.other_salesman).actual, 1, "all leads")
+        self.assertEqual(line.with_user(self.teammate).actual, 0, "Sam's lead")
         # content influence counts the won leads the reader may read
         won = self._handed_off()
         won.with_user(self.salesman).action_accept()

@@ -90,6 +90,7 @@ class CrmAlignmentGoalLine(models.Model):
             line.has_quality = line.kpi in QUANTITY_KPIS
 
     @api.depends("kpi", "target", "goal_id.date_start", "goal_id.team_id")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_actual(self):
         """Each goal's figures once (a handful of set-based queries), as the
         current user: what the record rules hide is not counted."""
