@@ -48,7 +48,8 @@ class CrmAlignmentGoalLine(models.Model):
         string="Progress (%)",
         compute="_compute_actual",
         aggregator="avg",
-        help="Actual against target; for a time to beat, target against actual.",
+        help="Actual against target; for a time to beat, target against actual "
+        "(over 100 %: better than agreed, shown in green).",
     )
     is_met = fields.Boolean(string="Met", compute="_compute_actual")
     quality_acceptance_rate = fields.Float(
