@@ -64,6 +64,7 @@
     "assets": {
         "web.assets_backend": [
             "crm_alignment/static/src/scss/crm_alignment_dashboard.scss",
+            "crm_alignment/static/src/alignment_charts/*",
         ],
         "web.assets_tests": [
             "crm_alignment/static/tests/tours/**/*",

@@ -1,4 +1,6 @@
+from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import date_utils
 
 from .common import FORGED_CONTEXT, SecurityRpcCase
 
@@ -221,4 +223,70 @@ class TestScoreboardRpc(SecurityRpcCase):
             "action_drill_down",
             [board_id],
             figure="created",
+        )
+
+    def test_charts_count_as_the_reader(self):
+        """The charts' one read method and their drill-down, over /jsonrpc:
+        the figures are the reader's, bad periods and teams are refused, and
+        no record is created to read them."""
+        mine = (
+            self.env["crm.lead"]
+            .with_user(self.salesman)
+            .create(
+                {
+                    "name": "Chart own",
+                    "type": "opportunity",
+                    "user_id": self.salesman.id,
+                }
+            )
+        )
+        self.env["crm.lead"].create(
+            {"name": "Chart theirs", "type": "lead", "user_id": self.sales_manager.id}
+        )
+        today = fields.Date.today()
+        period = [str(date_utils.start_of(today, "month")), str(today)]
+        boards = self.env["crm.alignment.dashboard"].search_count([])
+
+        def created(user):
+            ok, data = self.rpc(
+                user, "crm.alignment.dashboard", "get_chart_data", *period
+            )
+            self.assertTrue(ok, data)
+            return {point["figure"]: point["value"] for point in data["funnel"]}[
+                "created"
+            ]
+
+        manager_count = created(self.sales_manager)
+        self.assertGreater(manager_count, created(self.salesman), "own leads only")
+        self.assertEqual(
+            self.env["crm.alignment.dashboard"].search_count([]), boards, "no record"
+        )
+        ok, action = self.rpc(
+            self.salesman,
+            "crm.alignment.dashboard",
+            "action_chart_drill",
+            "created",
+            *period,
+        )
+        self.assertTrue(ok, action)
+        ok, ids = self.rpc(self.salesman, "crm.lead", "search", action["domain"])
+        self.assertIn(mine.id, ids)
+        self.assertEqual(len(ids), created(self.salesman), "the list is the figure")
+        for bad in (
+            ("created", "2026-13-01", "2026-12-31"),
+            ("created", "2026-12-31", "2026-01-01"),
+            ("salary", *period),
+        ):
+            self.assertRefused(
+                [self.salesman], "crm.alignment.dashboard", "action_chart_drill", *bad
+            )
+        self.assertRefused(
+            [self.salesman],
+            "crm.alignment.dashboard",
+            "get_chart_data",
+            *period,
+            team_id="1; DROP TABLE crm_lead",
+        )
+        self.assertRefused(
+            [self.portal], "crm.alignment.dashboard", "get_chart_data", *period
         )

@@ -287,6 +287,14 @@ PUBLIC_METHODS = {
         "crm.alignment.dashboard",
         "action_drill_down",
     ): "TestScoreboardRpc.test_scoreboard_shows_what_rules_allow",
+    (
+        "crm.alignment.dashboard",
+        "get_chart_data",
+    ): "TestScoreboardRpc.test_charts_count_as_the_reader",
+    (
+        "crm.alignment.dashboard",
+        "action_chart_drill",
+    ): "TestScoreboardRpc.test_charts_count_as_the_reader",
 }
 
 

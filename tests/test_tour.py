@@ -269,6 +269,20 @@ class TestTargetListTour(TourCase):
 
 
 @tagged("post_install", "-at_install", "crm_alignment_tours")
+class TestAlignmentChartsTour(TourCase):
+    """The charts as each role reads them (the demo's year of pipeline)."""
+
+    def test_each_role_reads_the_charts_and_drills_down(self):
+        # the demo users: a salesperson, both managers
+        for login in ("sam", "sara", "max"):
+            self.start_tour(
+                "/odoo/action-crm_alignment.crm_alignment_charts_action",
+                "crm_alignment_charts_tour",
+                login=login,
+            )
+
+
+@tagged("post_install", "-at_install", "crm_alignment_tours")
 class TestScoreboardTour(TourCase):
     """Each role opens the scoreboard and drills into a figure."""
 

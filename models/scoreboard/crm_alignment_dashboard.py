@@ -673,7 +673,9 @@ class CrmAlignmentDashboard(models.TransientModel):
         records are searched as the user)."""
         self.ensure_one()
         self.check_access("read")
-        figure = figure or self.env.context.get("alignment_figure")
+        return self._drill_action(figure or self.env.context.get("alignment_figure"))
+
+    def _drill_action(self, figure):
         if not isinstance(figure, str) or not self._scope():
             raise UserError(self.env._("Choose a figure and a period."))
         domain = self._drill_domain(figure)
@@ -692,6 +694,110 @@ class CrmAlignmentDashboard(models.TransientModel):
             "domain": domain,
             "context": {"active_test": False, "create": False},
         }
+
+    # ------------------------------------------------------------
+    # CHARTS (the Alignment Charts client action reads these)
+    # ------------------------------------------------------------
+
+    @api.model
+    def _chart_board(self, date_from, date_to, team_id):
+        """The period and team the charts ask for, checked, as an unsaved
+        board: its figures and drill-downs are the dashboard's own, and
+        nothing is written to read them."""
+        self.check_access("read")
+        try:
+            start, end = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
+        except (TypeError, ValueError):
+            start = end = None
+        if not start or not end or start > end:
+            raise UserError(self.env._("Choose a period: a start and an end date."))
+        team = self.env["crm.team"]
+        if team_id:
+            if not isinstance(team_id, int):
+                raise UserError(self.env._("Choose a sales team."))
+            team = team.browse(team_id).exists()
+            team.check_access("read")
+        return self.new(
+            {"period": "custom", "date_from": start, "date_to": end, "team_id": team.id}
+        )
+
+    @api.model
+    @api.readonly
+    def get_chart_data(self, date_from, date_to, team_id=False):
+        """The figures of the charts, counted as the reader: the cohort
+        funnel, speed to lead as a distribution, the marketing-sourced share
+        against the research's bands, and the period's agreed goals. Each
+        point names the figure its drill-down opens (``action_chart_drill``).
+        Read-only: a server with a read replica serves it from there."""
+        board = self._chart_board(date_from, date_to, team_id)
+
+        def label(field_name):
+            return self._fields[field_name]._description_string(self.env)
+
+        funnel = [
+            {
+                "figure": figure,
+                "label": label(f"{figure}_count"),
+                "value": board[f"{figure}_count"],
+            }
+            for figure in FUNNEL_FIGURES
+        ]
+        speed = [
+            {
+                "figure": figure,
+                "label": label(f"speed_{figure}"),
+                "value": board[f"speed_{figure}"],
+            }
+            for figure in SPEED_FIGURES
+        ]
+        bands = dict(self._fields["share_band"]._description_selection(self.env))
+        goals = self.env["crm.alignment.goal"].search(
+            [
+                ("state", "=", "agreed"),
+                ("date_start", "<=", board.date_to),
+                ("date_end", ">=", board.date_from),
+                *(
+                    [("team_id", "in", [board.team_id.id, False])]
+                    if board.team_id
+                    else []
+                ),
+            ]
+        )
+        kpis = dict(
+            self.env["crm.alignment.goal.line"]
+            ._fields["kpi"]
+            ._description_selection(self.env)
+        )
+        return {
+            "funnel": funnel,
+            "speed": speed,
+            "share": {
+                "pipeline_share": board.pipeline_share,
+                "band": board.share_band,
+                "band_label": bands.get(board.share_band, ""),
+                "bands": [
+                    {"band": band, "label": bands.get(band, band), "value": value}
+                    for band, value in SOURCED_SHARE_BANDS
+                ],
+            },
+            "goals": [
+                {
+                    "id": line.id,
+                    "goal": line.goal_id.display_name,
+                    "label": kpis.get(line.kpi, line.kpi),
+                    "actual": line.actual,
+                    "target": line.target,
+                    "progress": line.progress,
+                    "is_met": line.is_met,
+                }
+                for line in goals.line_ids
+            ],
+        }
+
+    @api.model
+    def action_chart_drill(self, figure, date_from, date_to, team_id=False):
+        """A chart's bar clicked: the records its figure counts."""
+        return self._chart_board(date_from, date_to, team_id)._drill_action(figure)
 
     @api.model
     def _action_open(self, team=None, date_from=None, date_to=None):
