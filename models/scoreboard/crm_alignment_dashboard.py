@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import date_utils
 
-from .crm_alignment_scoreboard import SOURCED_SHARE_BANDS
+from .crm_alignment_scoreboard import FUNNEL, SOURCED_SHARE_BANDS
 
 PERIODS = [
     ("this_month", "This Month"),
@@ -17,14 +17,7 @@ PERIODS = [
     ("last_12_months", "Last 12 Months"),
     ("custom", "Custom"),
 ]
-FUNNEL_FIGURES = (
-    "created",
-    "sales_ready",
-    "handed_off",
-    "accepted",
-    "opportunity",
-    "won",
-)
+FUNNEL_FIGURES = tuple(step for step, *_rest in FUNNEL)
 SPEED_FIGURES = ("within_1h", "1_24h", "over_24h", "never")
 # crm's own meaning of won and of the open pipeline
 WON = [("active", "=", True), ("probability", "=", 100)]
@@ -285,7 +278,7 @@ class CrmAlignmentDashboard(models.TransientModel):
                     "won_revenue": share["won_revenue"],
                     "sourced_won_revenue": share["sourced_won_revenue"],
                     "won_share": share["won_share"],
-                    "share_band": _band(share["pipeline_share"]),
+                    "share_band": _share_band(share["pipeline_share"]),
                     "speed_within_1h": speed["within_1h"],
                     "speed_1_24h": speed["1_24h"],
                     "speed_over_24h": speed["over_24h"],
@@ -817,7 +810,7 @@ class CrmAlignmentDashboard(models.TransientModel):
         return action
 
 
-def _band(share):
+def _share_band(share):
     band = "below"
     for name, threshold in SOURCED_SHARE_BANDS:
         if share >= threshold:

@@ -46,14 +46,20 @@ GOAL_KPIS = {
 }
 # Quantity goals are shown beside the quality of what was delivered.
 QUANTITY_KPIS = ("sales_ready_delivered", "sourced_pipeline")
-FUNNEL_STEPS = (
-    ("created", "created_count", None),
-    ("sales_ready", "sales_ready_count", "hours_to_sales_ready"),
-    ("handed_off", "handed_off_count", "hours_to_handoff"),
-    ("accepted", "accepted_count", "hours_to_accept"),
-    ("opportunity", "opportunity_count", "hours_to_opportunity"),
-    ("won", "won_count", "hours_to_won"),
+# The funnel, defined once: each step, the pipeline report's column counting
+# the leads that reached it, the lead's journey date stamping it, and the
+# field holding the working hours from the step before. The report, the
+# journey stamps, the dashboard's figures and drill-downs derive from it.
+FUNNEL = (
+    ("created", "created_count", "create_date", None),
+    ("sales_ready", "sales_ready_count", "sales_ready_date", "hours_to_sales_ready"),
+    ("handed_off", "handed_off_count", "first_handoff_date", "hours_to_handoff"),
+    ("accepted", "accepted_count", "accepted_date", "hours_to_accept"),
+    ("opportunity", "opportunity_count", "date_conversion", "hours_to_opportunity"),
+    ("won", "won_count", "won_date", "hours_to_won"),
 )
+# (step, count column, hours field): what the scoreboard sums
+FUNNEL_STEPS = tuple((step, column, hours) for step, column, _date, hours in FUNNEL)
 FUNNEL_OUTCOMES = ("recycled", "lost", "never_followed_up")
 PIPELINE_COLUMNS = (
     "pipeline_revenue",

@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL, create_index
 
+from .crm_alignment_scoreboard import FUNNEL
+
 # Working hours between two UTC timestamps under a calendar's weekly
 # attendances (its time zone, two-week calendars, lunch breaks), set-based so
 # a batch of leads costs one query. Public holidays are not subtracted; no
@@ -44,13 +46,13 @@ FUNNEL_INDEXES = (
     ("crm_lead_alignment_date_closed_index", "date_closed", "date_closed IS NOT NULL"),
 )
 
-# (duration field, start date, end date): the funnel's steps
-FUNNEL_STEPS = (
-    ("hours_to_sales_ready", "create_date", "sales_ready_date"),
-    ("hours_to_handoff", "sales_ready_date", "first_handoff_date"),
-    ("hours_to_accept", "first_handoff_date", "accepted_date"),
-    ("hours_to_opportunity", "accepted_date", "date_conversion"),
-    ("hours_to_won", "date_conversion", "won_date"),
+# (duration field, start date, end date): each step of the funnel (FUNNEL)
+# timed from the journey date of the step before
+FUNNEL_STEPS = tuple(
+    (hours, previous_date, date)
+    for (*_previous, previous_date, _hours), (*_step, date, hours) in zip(
+        FUNNEL[:-1], FUNNEL[1:], strict=True
+    )
 )
 # lifecycle stage reached -> the journey dates it stamps (first time only)
 STAGE_STAMPS = {
