@@ -1,13 +1,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-SPEED_BUCKETS = [
-    ("within_1h", "Within 1 hour"),
-    ("1_24h", "1 to 24 hours"),
-    ("over_24h", "Over 24 hours"),
-    ("never", "Never"),
-    ("waiting", "Not yet"),
-]
+from ..models.scoreboard.crm_alignment_scoreboard import SPEED_BUCKETS
 
 
 class CrmAlignmentSpeedReport(models.Model):

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import date_utils
 
-from .crm_alignment_scoreboard import FUNNEL, SOURCED_SHARE_BANDS
+from .crm_alignment_scoreboard import FUNNEL, SOURCED_SHARE_BANDS, SPEED_BUCKETS
 
 PERIODS = [
     ("this_month", "This Month"),
@@ -18,7 +18,7 @@ PERIODS = [
     ("custom", "Custom"),
 ]
 FUNNEL_FIGURES = tuple(step for step, *_rest in FUNNEL)
-SPEED_FIGURES = ("within_1h", "1_24h", "over_24h", "never")
+SPEED_FIGURES = tuple(bucket for bucket, _label in SPEED_BUCKETS if bucket != "waiting")
 # crm's own meaning of won and of the open pipeline
 WON = [("active", "=", True), ("probability", "=", 100)]
 # per funnel step, what shows a lead got there itself

@@ -60,6 +60,16 @@ FUNNEL = (
 )
 # (step, count column, hours field): what the scoreboard sums
 FUNNEL_STEPS = tuple((step, column, hours) for step, column, _date, hours in FUNNEL)
+# Speed to lead, defined once: the buckets of the first follow-up after a
+# hand-off (the speed report's column; the dashboard shows all but the
+# hand-offs still waiting)
+SPEED_BUCKETS = [
+    ("within_1h", "Within 1 hour"),
+    ("1_24h", "1 to 24 hours"),
+    ("over_24h", "Over 24 hours"),
+    ("never", "Never"),
+    ("waiting", "Not yet"),
+]
 FUNNEL_OUTCOMES = ("recycled", "lost", "never_followed_up")
 PIPELINE_COLUMNS = (
     "pipeline_revenue",
@@ -336,11 +346,10 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             self._speed_domain(scope),
             [
                 "count(*)",
-                "count(*) FILTER (WHERE T.bucket = 'within_1h')",
-                "count(*) FILTER (WHERE T.bucket = '1_24h')",
-                "count(*) FILTER (WHERE T.bucket = 'over_24h')",
-                "count(*) FILTER (WHERE T.bucket = 'never')",
-                "count(*) FILTER (WHERE T.bucket = 'waiting')",
+                *(
+                    f"count(*) FILTER (WHERE T.bucket = '{bucket}')"
+                    for bucket, _label in SPEED_BUCKETS
+                ),
                 "percentile_cont(0.5) WITHIN GROUP (ORDER BY T.followup_hours)",
                 "percentile_cont(0.9) WITHIN GROUP (ORDER BY T.followup_hours)",
                 "avg(T.within_sla_rate)",
@@ -372,14 +381,13 @@ class CrmAlignmentScoreboard(models.AbstractModel):
 
     @api.model
     def _speed_figures(self, row):
-        total, within_1h, day, over, never, waiting, p50, p90, sla = row
+        total, *buckets, p50, p90, sla = row
         return {
             "handoffs": total,
-            "within_1h": within_1h,
-            "1_24h": day,
-            "over_24h": over,
-            "never": never,
-            "waiting": waiting,
+            **{
+                bucket: count
+                for (bucket, _label), count in zip(SPEED_BUCKETS, buckets, strict=True)
+            },
             "p50": round(p50 or 0.0, 1),
             "p90": round(p90 or 0.0, 1),
             "within_sla": round(sla or 0.0, 1),
