@@ -727,11 +727,19 @@ class CrmAlignmentDashboard(models.TransientModel):
         def label(field_name):
             return self._fields[field_name]._description_string(self.env)
 
+        # only the figure families the charts show (the board's compute
+        # would build every table of the form)
+        Scoreboard = self.env["crm.alignment.scoreboard"]
+        scope = board._scope()
+        funnel_figures = Scoreboard._funnel(scope)
+        counts = {step["step"]: step["count"] for step in funnel_figures["steps"]}
+        speed_figures = Scoreboard._speed_to_lead(scope)
+        share = Scoreboard._sourced_share(scope, funnel_figures)["pipeline_share"]
         funnel = [
             {
                 "figure": figure,
                 "label": label(f"{figure}_count"),
-                "value": board[f"{figure}_count"],
+                "value": counts[figure],
             }
             for figure in FUNNEL_FIGURES
         ]
@@ -739,11 +747,12 @@ class CrmAlignmentDashboard(models.TransientModel):
             {
                 "figure": figure,
                 "label": label(f"speed_{figure}"),
-                "value": board[f"speed_{figure}"],
+                "value": speed_figures[figure],
             }
             for figure in SPEED_FIGURES
         ]
         bands = dict(self._fields["share_band"]._description_selection(self.env))
+        band = _share_band(share)
         goals = self.env["crm.alignment.goal"].search(
             [
                 ("state", "=", "agreed"),
@@ -765,9 +774,9 @@ class CrmAlignmentDashboard(models.TransientModel):
             "funnel": funnel,
             "speed": speed,
             "share": {
-                "pipeline_share": board.pipeline_share,
-                "band": board.share_band,
-                "band_label": bands.get(board.share_band, ""),
+                "pipeline_share": share,
+                "band": band,
+                "band_label": bands.get(band, ""),
                 "bands": [
                     {"band": band, "label": bands.get(band, band), "value": value}
                     for band, value in SOURCED_SHARE_BANDS
