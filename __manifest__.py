@@ -65,6 +65,7 @@
         "web.assets_backend": [
             "crm_alignment/static/src/scss/crm_alignment_dashboard.scss",
             "crm_alignment/static/src/alignment_charts/*",
+            "crm_alignment/static/src/alignment_table/*",
         ],
         "web.assets_tests": [
             "crm_alignment/static/tests/tours/**/*",

@@ -1,6 +1,8 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.scoreboard.crm_alignment_scoreboard import FUNNEL, FUNNEL_REACHED
+
 # Rates are 0/100 on the rows of their denominator and empty elsewhere, so
 # the average of a group (pivot, _read_group) is the group's rate.
 RATE_HELP = "Average over the group: the share of %s that %s."
@@ -126,19 +128,14 @@ class CrmAlignmentPipelineReport(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            CREATE OR REPLACE VIEW %s AS (
+            CREATE OR REPLACE VIEW %(table)s AS (
                 SELECT l.id, l.id AS lead_id, l.create_date, l.date_closed,
                        l.won_date,
                        l.company_id, c.currency_id, l.team_id, l.user_id,
                        l.marketing_user_id, l.source_id, l.medium_id,
                        l.campaign_id, l.sourced_by, l.lifecycle_stage,
                        st.won_status,
-                       1 AS created_count,
-                       (r.step >= 1)::int AS sales_ready_count,
-                       (r.step >= 2)::int AS handed_off_count,
-                       (r.step >= 3)::int AS accepted_count,
-                       (r.step >= 4)::int AS opportunity_count,
-                       (r.step >= 5)::int AS won_count,
+                       %(step_counts)s,
                        (COALESCE(l.recycle_count, 0) > 0)::int AS recycled_count,
                        (st.won_status = 'lost')::int AS lost_count,
                        (s.state = 'failed' AND s.reached_date IS NULL)::int
@@ -153,20 +150,7 @@ class CrmAlignmentPipelineReport(models.Model):
                            CASE WHEN r.step >= 5 THEN 100.0 ELSE 0.0 END
                        END AS won_rate,
                        -- a step's time only where both of its dates exist
-                       CASE WHEN l.sales_ready_date IS NOT NULL
-                            THEN l.hours_to_sales_ready END AS hours_to_sales_ready,
-                       CASE WHEN l.sales_ready_date IS NOT NULL
-                             AND l.first_handoff_date IS NOT NULL
-                            THEN l.hours_to_handoff END AS hours_to_handoff,
-                       CASE WHEN l.first_handoff_date IS NOT NULL
-                             AND l.accepted_date IS NOT NULL
-                            THEN l.hours_to_accept END AS hours_to_accept,
-                       CASE WHEN l.accepted_date IS NOT NULL
-                             AND l.date_conversion IS NOT NULL
-                            THEN l.hours_to_opportunity END AS hours_to_opportunity,
-                       CASE WHEN l.date_conversion IS NOT NULL
-                             AND st.won_status = 'won'
-                            THEN l.hours_to_won END AS hours_to_won,
+                       %(step_hours)s,
                        open.revenue AS pipeline_revenue,
                        open.weighted AS weighted_pipeline_revenue,
                        CASE WHEN l.sourced_by = 'marketing' THEN open.revenue
@@ -186,13 +170,7 @@ class CrmAlignmentPipelineReport(models.Model):
                  CROSS JOIN LATERAL (
                        -- the furthest step reached: a lead that skipped one
                        -- (a salesperson's own opportunity) passed it
-                       SELECT CASE WHEN st.won_status = 'won' THEN 5
-                                   WHEN l.type = 'opportunity'
-                                     OR l.date_conversion IS NOT NULL THEN 4
-                                   WHEN l.accepted_date IS NOT NULL THEN 3
-                                   WHEN l.first_handoff_date IS NOT NULL THEN 2
-                                   WHEN l.sales_ready_date IS NOT NULL THEN 1
-                                   ELSE 0 END AS step) r
+                       SELECT %(furthest_step)s AS step) r
                  CROSS JOIN LATERAL (
                        SELECT CASE WHEN l.active AND l.type = 'opportunity'
                                     AND st.won_status = 'pending'
@@ -208,6 +186,51 @@ class CrmAlignmentPipelineReport(models.Model):
                                   AS revenue) won
             )
             """,
-                SQL.identifier(self._table),
+                table=SQL.identifier(self._table),
+                **self._funnel_columns(),
             )
         )
+
+    def _funnel_columns(self):
+        """The funnel's columns, from its one definition (FUNNEL and
+        FUNNEL_REACHED): one 0/1 count per step (a lead counts in every step
+        up to the furthest it reached), and the working hours of a step
+        where the lead reached both it and the step before."""
+        steps = [step for step, *_rest in FUNNEL]
+        reached = {step: SQL(FUNNEL_REACHED[step][0]) for step in steps}
+        # the hours need both dates: a journey date, or won status for won
+        dated = {
+            step: SQL("l.%s IS NOT NULL", SQL.identifier(date))
+            for step, _column, date, _hours in FUNNEL
+        } | {"won": reached["won"]}
+        del dated["created"]  # every lead was created
+        return {
+            "furthest_step": SQL(
+                "CASE %s ELSE 0 END",
+                SQL(" ").join(
+                    SQL("WHEN %s THEN %s", reached[step], index)
+                    for index, step in reversed(list(enumerate(steps)))
+                    if index
+                ),
+            ),
+            "step_counts": SQL(", ").join(
+                SQL("(r.step >= %s)::int AS %s", index, SQL.identifier(column))
+                if index
+                else SQL("1 AS %s", SQL.identifier(column))
+                for index, (_step, column, _date, _hours) in enumerate(FUNNEL)
+            ),
+            "step_hours": SQL(", ").join(
+                SQL(
+                    "CASE WHEN %s THEN l.%s END AS %s",
+                    SQL(" AND ").join(
+                        dated[both]
+                        for both in steps[index - 1 : index + 1]
+                        if both in dated
+                    ),
+                    SQL.identifier(hours),
+                    SQL.identifier(hours),
+                )
+                for index, (step, _column, _date, hours) in enumerate(FUNNEL)
+                if hours
+            ),
+        }

@@ -1,7 +1,10 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from ..models.scoreboard.crm_alignment_scoreboard import SPEED_BUCKETS
+from ..models.scoreboard.crm_alignment_scoreboard import (
+    SPEED_BUCKET_HOURS,
+    SPEED_BUCKETS,
+)
 
 
 class CrmAlignmentSpeedReport(models.Model):
@@ -67,8 +70,7 @@ class CrmAlignmentSpeedReport(models.Model):
                        CASE WHEN s.reached_date IS NULL THEN
                                 CASE WHEN s.state = 'failed' THEN 'never'
                                      ELSE 'waiting' END
-                            WHEN s.response_hours <= 1 THEN 'within_1h'
-                            WHEN s.response_hours <= 24 THEN '1_24h'
+                            %s
                             ELSE 'over_24h' END AS bucket,
                        CASE WHEN s.reached_date IS NOT NULL
                             THEN s.response_hours END AS followup_hours,
@@ -83,5 +85,9 @@ class CrmAlignmentSpeedReport(models.Model):
             )
             """,
                 SQL.identifier(self._table),
+                SQL(" ").join(
+                    SQL("WHEN s.response_hours <= %s THEN %s", hours, bucket)
+                    for bucket, hours in SPEED_BUCKET_HOURS
+                ),
             )
         )

@@ -314,6 +314,46 @@ class TestScoreboard(AlignmentCase):
         )
         self.assertEqual(by_user[self.salesman.id]["handoffs"], 5)
 
+    def test_chart_trends_by_week_and_month_drill_to_what_they_count(self):
+        Dashboard = self.env["crm.alignment.dashboard"]
+        data = Dashboard.get_chart_data("2024-03-01", "2024-03-31", self.team.id)
+        # every hand-off of March was on the week of Monday 4 (3 of 5 on time)
+        self.assertEqual(
+            [
+                (week["label"], week["handoffs"], week["within_sla"])
+                for week in data["weekly"]
+            ],
+            [("2024-03-04", 5, 60.0)],
+        )
+        week = data["weekly"][0]
+        action = Dashboard.action_chart_drill(
+            "handoffs", week["date_from"], week["date_to"], self.team.id
+        )
+        rows = self.env[action["res_model"]].search(action["domain"])
+        self.assertEqual(len(rows), week["handoffs"], "the week opens its hand-offs")
+        # the cohort's open pipeline, one month: 5,000 of 10,000 from marketing
+        self.assertEqual(
+            [
+                (month["label"], month["pipeline"], month["share"])
+                for month in data["monthly_share"]
+            ],
+            [("2024-03", 10000.0, 50.0)],
+        )
+        month = data["monthly_share"][0]
+        action = Dashboard.action_chart_drill(
+            "sourced_pipeline", month["date_from"], month["date_to"], self.team.id
+        )
+        self.assertEqual(
+            sum(
+                self.env["crm.lead"].search(action["domain"]).mapped("expected_revenue")
+            ),
+            month["sourced_pipeline"],
+        )
+        # a period that starts mid-week: the week's drill stays in the period
+        data = Dashboard.get_chart_data("2024-03-05", "2024-03-31", self.team.id)
+        self.assertEqual(data["weekly"][0]["date_from"], "2024-03-05")
+        self.assertIsNone(data["sla_target"], "no agreed SLA goal in March 2024")
+
     def test_speed_bucket_lists_the_handoffs_it_counts(self):
         """A lead handed off twice and followed up within the hour both times
         counts twice in "within 1 hour", and its list shows both hand-offs;
@@ -583,20 +623,22 @@ class TestScoreboard(AlignmentCase):
         self.assertEqual(board.share_band, "best_in_class")
         # sources that pay: won 1,000; nothing open; 1 sales-ready, accepted
         self.assertIn(
-            "<td>Newsletter</td><td>1000.0</td><td>0.0</td><td>1</td>"
-            "<td>100.0 %</td><td>0.0 %</td>",
-            board.sources_html,
+            ["Newsletter", 1000.0, 0.0, 1, 100.0, 0.0], board.sources_table["rows"]
+        )
+        self.assertEqual(
+            [column["type"] for column in board.sources_table["columns"]][:3],
+            ["char", "monetary", "monetary"],
+            "revenue is shown in the company currency",
         )
         # the funnel split by salesperson: Sam's five and L4 (unassigned)
         board.funnel_group_by = "user_id"
-        self.assertIn(
-            f"<td>{self.salesman.name}</td><td>5</td><td>5 (100 %)</td>"
-            "<td>5 (100 %)</td><td>4 (80 %)</td><td>4 (100 %)</td><td>1 (25 %)</td>",
-            board.funnel_group_html,
+        rows = {row[0]: row for row in board.funnel_group_table["rows"]}
+        self.assertEqual(
+            rows[self.salesman.name][:7],
+            [self.salesman.name, 5, "5 (100 %)", "5 (100 %)", "4 (80 %)"]
+            + ["4 (100 %)", "1 (25 %)"],
         )
-        self.assertIn(
-            "<td>None</td><td>1</td><td>0 (0 %)</td>", board.funnel_group_html
-        )
+        self.assertEqual(rows["None"][:3], ["None", 1, "0 (0 %)"])
         # the funnel's rates and times, as fields an API client reads
         self.assertEqual(
             (
@@ -607,10 +649,10 @@ class TestScoreboard(AlignmentCase):
             (83.3, 25.0, 0.5),
         )
         # speed per team and per salesperson, from the same scan
-        self.assertIn(
-            f"<td>{self.team.name}</td><td>5</td><td>3</td>", board.speed_team_html
-        )
-        self.assertIn(f"<td>{self.salesman.name}</td><td>5</td>", board.speed_html)
+        rows = {row[0]: row for row in board.speed_team_table["rows"]}
+        self.assertEqual(rows[self.team.name][1:3], [5, 3])
+        rows = {row[0]: row for row in board.speed_table["rows"]}
+        self.assertEqual(rows[self.salesman.name][1], 5)
         self.assertIn(
             "L2",
             self.env["crm.lead.handoff"]

@@ -1,12 +1,17 @@
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import date_utils
 
-from .crm_alignment_scoreboard import FUNNEL, SOURCED_SHARE_BANDS, SPEED_BUCKETS
+from .crm_alignment_scoreboard import (
+    FUNNEL,
+    FUNNEL_REACHED,
+    SOURCED_SHARE_BANDS,
+    SPEED_BUCKETS,
+    WON,
+)
 
 PERIODS = [
     ("this_month", "This Month"),
@@ -19,17 +24,7 @@ PERIODS = [
 ]
 FUNNEL_FIGURES = tuple(step for step, *_rest in FUNNEL)
 SPEED_FIGURES = tuple(bucket for bucket, _label in SPEED_BUCKETS if bucket != "waiting")
-# crm's own meaning of won and of the open pipeline
-WON = [("active", "=", True), ("probability", "=", 100)]
-# per funnel step, what shows a lead got there itself
-REACHED = [
-    [],
-    [("sales_ready_date", "!=", False)],
-    [("first_handoff_date", "!=", False)],
-    [("accepted_date", "!=", False)],
-    ["|", ("type", "=", "opportunity"), ("date_conversion", "!=", False)],
-    WON,
-]
+# crm's own meaning of the open pipeline
 OPEN_PIPELINE = [
     ("type", "=", "opportunity"),
     ("active", "=", True),
@@ -91,8 +86,8 @@ class CrmAlignmentDashboard(models.TransientModel):
         help="Split the funnel: each row with its conversions and the median "
         "working hours between steps.",
     )
-    funnel_group_html = fields.Html(
-        string="Funnel Split", compute="_compute_funnel_group_html"
+    funnel_group_table = fields.Json(
+        string="Funnel Split", compute="_compute_funnel_group_table"
     )
     # funnel
     created_count = fields.Integer(string="Created", compute="_compute_figures")
@@ -101,7 +96,11 @@ class CrmAlignmentDashboard(models.TransientModel):
     accepted_count = fields.Integer(string="Accepted", compute="_compute_figures")
     opportunity_count = fields.Integer(string="Opportunity", compute="_compute_figures")
     won_count = fields.Integer(string="Won", compute="_compute_figures")
-    recycled_count = fields.Integer(string="Recycled", compute="_compute_figures")
+    recycled_count = fields.Integer(
+        string="Leads Recycled",
+        compute="_compute_figures",
+        help="Leads of the period sent back to marketing at least once.",
+    )
     lost_count = fields.Integer(string="Lost", compute="_compute_figures")
     never_followed_up_count = fields.Integer(
         string="Never Followed Up", compute="_compute_figures"
@@ -141,7 +140,7 @@ class CrmAlignmentDashboard(models.TransientModel):
         string="Median Working Hours Opportunity to Won",
         compute="_compute_figures",
     )
-    funnel_html = fields.Html(string="Funnel", compute="_compute_figures")
+    funnel_table = fields.Json(string="Funnel", compute="_compute_figures")
     # marketing-sourced share
     pipeline_revenue = fields.Monetary(
         string="Open Pipeline", compute="_compute_figures"
@@ -186,15 +185,20 @@ class CrmAlignmentDashboard(models.TransientModel):
     within_sla_rate = fields.Float(
         string="Followed Up Within SLA (%)", compute="_compute_figures"
     )
-    speed_html = fields.Html(string="Speed by Salesperson", compute="_compute_figures")
-    speed_team_html = fields.Html(string="Speed by Team", compute="_compute_figures")
-    campaigns_html = fields.Html(
+    speed_table = fields.Json(string="Speed by Salesperson", compute="_compute_figures")
+    speed_team_table = fields.Json(string="Speed by Team", compute="_compute_figures")
+    campaigns_table = fields.Json(
         string="Campaigns: Cost and Return", compute="_compute_figures"
     )
     # the rest of the shared record
     breach_count = fields.Integer(string="SLA Breaches", compute="_compute_figures")
-    recycle_count = fields.Integer(string="Recycles", compute="_compute_figures")
-    recycle_html = fields.Html(string="Recycles by Reason", compute="_compute_figures")
+    recycle_count = fields.Integer(
+        string="Recycle Events",
+        compute="_compute_figures",
+        help="Times sales sent a lead back to marketing in the period (a lead "
+        "recycled twice counts twice).",
+    )
+    recycle_table = fields.Json(string="Recycles by Reason", compute="_compute_figures")
     content_share_count = fields.Integer(
         string="Content Shared", compute="_compute_figures"
     )
@@ -206,7 +210,7 @@ class CrmAlignmentDashboard(models.TransientModel):
     target_pipeline_revenue = fields.Monetary(
         string="Target-Account Pipeline", compute="_compute_figures"
     )
-    sources_html = fields.Html(string="Sources That Pay", compute="_compute_figures")
+    sources_table = fields.Json(string="Sources That Pay", compute="_compute_figures")
     goal_line_ids = fields.Many2many(
         comodel_name="crm.alignment.goal.line",
         string="Goals",
@@ -270,7 +274,7 @@ class CrmAlignmentDashboard(models.TransientModel):
                     "recycled_count": funnel["recycled"],
                     "lost_count": funnel["lost"],
                     "never_followed_up_count": funnel["never_followed_up"],
-                    "funnel_html": board._funnel_table(funnel),
+                    "funnel_table": board._funnel_table(funnel),
                     "pipeline_revenue": share["pipeline"],
                     "sourced_pipeline_revenue": share["sourced_pipeline"],
                     "pipeline_share": share["pipeline_share"],
@@ -286,16 +290,16 @@ class CrmAlignmentDashboard(models.TransientModel):
                     "speed_p50": speed["p50"],
                     "speed_p90": speed["p90"],
                     "within_sla_rate": speed["within_sla"],
-                    "speed_html": board._speed_table(speed_sets, 0),
-                    "speed_team_html": board._speed_table(speed_sets, 1),
-                    "campaigns_html": board._campaigns_table(scope),
+                    "speed_table": board._speed_table(speed_sets, 0),
+                    "speed_team_table": board._speed_table(speed_sets, 1),
+                    "campaigns_table": board._campaigns_table(scope),
                     "breach_count": self.env["crm.lead.sla"].search_count(
                         board._drill_domain("breaches")
                     ),
                     "recycle_count": self.env["crm.lead.handoff"].search_count(
                         board._drill_domain("recycles")
                     ),
-                    "recycle_html": board._recycle_table(),
+                    "recycle_table": board._recycle_table(),
                     "content_share_count": self.env[
                         "crm.marketing.content.share"
                     ].search_count(board._drill_domain("content")),
@@ -303,18 +307,18 @@ class CrmAlignmentDashboard(models.TransientModel):
                     .with_context(active_test=False)
                     .search_count(board._drill_domain("content_won")),
                     "target_pipeline_revenue": board._target_pipeline(),
-                    "sources_html": board._sources_table(scope, funnel_sets),
+                    "sources_table": board._sources_table(scope, funnel_sets),
                     "goal_line_ids": board._goal_lines(),
                 }
             )
 
     @api.depends("date_from", "date_to", "team_id", "funnel_group_by")
-    def _compute_funnel_group_html(self):
+    def _compute_funnel_group_table(self):
         """One scan for the counts and one for the medians, per split."""
         for board in self:
             scope = board._scope()
             if not scope or not board.funnel_group_by:
-                board.funnel_group_html = False
+                board.funnel_group_table = False
                 continue
             column = board.funnel_group_by
             comodel = self.env["crm.lead"]._fields[column].comodel_name
@@ -341,11 +345,13 @@ class CrmAlignmentDashboard(models.TransientModel):
                 self._fields[f"{step}_count"].get_description(self.env)["string"]
                 for step in FUNNEL_FIGURES
             ]
-            board.funnel_group_html = self._html_table(
+            # a step's cell reads "count (conversion from the previous step)"
+            board.funnel_group_table = self._table_data(
                 [
-                    dict(self._fields["funnel_group_by"].selection)[column],
-                    *labels,
-                    self.env._("Median working hours between steps"),
+                    (dict(self._fields["funnel_group_by"].selection)[column], "char"),
+                    (labels[0], "integer"),
+                    *((label, "char") for label in labels[1:]),
+                    (self.env._("Median working hours between steps"), "char"),
                 ],
                 rows,
             )
@@ -376,22 +382,16 @@ class CrmAlignmentDashboard(models.TransientModel):
         )
         return rows[0][0] or 0.0
 
-    def _html_table(self, headers, rows):
-        head = Markup("").join(Markup("<th>%s</th>") % header for header in headers)
-        body = Markup("").join(
-            Markup("<tr>%s</tr>")
-            % Markup("").join(Markup("<td>%s</td>") % escape(cell) for cell in row)
-            for row in rows
-        )
-        if not rows:
-            body = Markup('<tr><td colspan="%s">%s</td></tr>') % (
-                len(headers),
-                self.env._("Nothing in this period."),
-            )
-        return Markup(
-            '<table class="table table-sm o_alignment_table"><thead><tr>%s</tr>'
-            "</thead><tbody>%s</tbody></table>"
-        ) % (head, body)
+    def _table_data(self, columns, rows):
+        """A table as data, drawn by the alignment_table widget: columns are
+        (label, type) with type char, integer, float, monetary (the company
+        currency) or percentage (0-100)."""
+        return {
+            "columns": [{"label": label, "type": kind} for label, kind in columns],
+            "rows": [list(row) for row in rows],
+            "currency_id": self.env.company.currency_id.id,
+            "empty": self.env._("Nothing in this period."),
+        }
 
     def _funnel_table(self, funnel):
         labels = {
@@ -402,17 +402,17 @@ class CrmAlignmentDashboard(models.TransientModel):
             (
                 labels[step["step"]],
                 step["count"],
-                f"{step['conversion']:.1f} %" if index else "",
-                f"{step['median_hours']:.1f}" if index else "",
+                step["conversion"] if index else None,
+                step["median_hours"] if index else None,
             )
             for index, step in enumerate(funnel["steps"])
         ]
-        return self._html_table(
+        return self._table_data(
             [
-                self.env._("Step"),
-                self.env._("Leads"),
-                self.env._("From previous step"),
-                self.env._("Median working hours from previous step"),
+                (self.env._("Step"), "char"),
+                (self.env._("Leads"), "integer"),
+                (self.env._("From previous step"), "percentage"),
+                (self.env._("Median working hours from previous step"), "float"),
             ],
             rows,
         )
@@ -445,16 +445,16 @@ class CrmAlignmentDashboard(models.TransientModel):
                 )
             )
         rows.sort(key=lambda row: (-row[1], row[0]))
-        return self._html_table(
+        return self._table_data(
             [
-                header,
-                self.env._("Hand-offs"),
-                self.env._("≤ 1 h"),
-                self.env._("1–24 h"),
-                self.env._("> 24 h"),
-                self.env._("Never"),
-                self.env._("Median"),
-                self.env._("P90"),
+                (header, "char"),
+                (self.env._("Hand-offs"), "integer"),
+                (self.env._("≤ 1 h"), "integer"),
+                (self.env._("1–24 h"), "integer"),
+                (self.env._("> 24 h"), "integer"),
+                (self.env._("Never"), "integer"),
+                (self.env._("Median hours"), "float"),
+                (self.env._("P90 hours"), "float"),
             ],
             rows,
         )
@@ -470,7 +470,10 @@ class CrmAlignmentDashboard(models.TransientModel):
             ),
             key=lambda row: -row[1],
         )
-        return self._html_table([self.env._("Reason"), self.env._("Recycles")], rows)
+        return self._table_data(
+            [(self.env._("Reason"), "char"), (self.env._("Recycle events"), "integer")],
+            rows,
+        )
 
     def _sources_table(self, scope, funnel_sets, limit=8):
         """Sources by won revenue (closed in the period), marketing-sourced
@@ -507,19 +510,19 @@ class CrmAlignmentDashboard(models.TransientModel):
                     won.get(source, 0.0),
                     figures["pipeline"][2] if figures else 0.0,
                     counts[1],
-                    f"{100.0 * counts[3] / handed_off if handed_off else 0.0:.1f} %",
-                    f"{100.0 * recycled / handed_off if handed_off else 0.0:.1f} %",
+                    round(100.0 * counts[3] / handed_off, 1) if handed_off else 0.0,
+                    round(100.0 * recycled / handed_off, 1) if handed_off else 0.0,
                 )
             )
         rows.sort(key=lambda row: (-row[1], -row[2], -row[3]))
-        return self._html_table(
+        return self._table_data(
             [
-                self.env._("Source"),
-                self.env._("Won revenue"),
-                self.env._("Marketing-sourced pipeline"),
-                self.env._("Sales-ready leads"),
-                self.env._("Accepted"),
-                self.env._("Recycled"),
+                (self.env._("Source"), "char"),
+                (self.env._("Won revenue"), "monetary"),
+                (self.env._("Marketing-sourced pipeline"), "monetary"),
+                (self.env._("Sales-ready leads"), "integer"),
+                (self.env._("Accepted (of leads handed off)"), "percentage"),
+                (self.env._("Recycled (of leads handed off)"), "percentage"),
             ],
             rows[:limit],
         )
@@ -552,20 +555,20 @@ class CrmAlignmentDashboard(models.TransientModel):
                     campaign.display_name,
                     revenue,
                     count,
-                    budget or "",
-                    round(budget / count, 2) if budget and count else "",
-                    f"{100.0 * (revenue - budget) / budget:.0f} %" if budget else "",
+                    budget or None,
+                    round(budget / count, 2) if budget and count else None,
+                    round(100.0 * (revenue - budget) / budget) if budget else None,
                 )
             )
         rows.sort(key=lambda row: (-row[1], -row[2]))
-        return self._html_table(
+        return self._table_data(
             [
-                self.env._("Campaign"),
-                self.env._("Won revenue"),
-                self.env._("Sales-ready leads"),
-                self.env._("Budget"),
-                self.env._("Cost per sales-ready lead"),
-                self.env._("Return on spend"),
+                (self.env._("Campaign"), "char"),
+                (self.env._("Won revenue"), "monetary"),
+                (self.env._("Sales-ready leads"), "integer"),
+                (self.env._("Budget"), "monetary"),
+                (self.env._("Cost per sales-ready lead"), "monetary"),
+                (self.env._("Return on spend"), "percentage"),
             ],
             rows[:limit],
         )
@@ -592,7 +595,10 @@ class CrmAlignmentDashboard(models.TransientModel):
         }
         if figure in FUNNEL_FIGURES:
             # reached this step or a later one (the report's rule)
-            reached = REACHED[FUNNEL_FIGURES.index(figure) :]
+            reached = [
+                FUNNEL_REACHED[step][1]
+                for step in FUNNEL_FIGURES[FUNNEL_FIGURES.index(figure) :]
+            ]
             return cohort + (expression.OR(reached) if reached[0] else [])
         if figure in steps:
             return cohort + steps[figure]
@@ -625,6 +631,9 @@ class CrmAlignmentDashboard(models.TransientModel):
             # the figure counts the speed report's rows (one per hand-off):
             # the list opens the same rows under the same domain
             return [*Scoreboard._speed_domain(scope), ("bucket", "=", figure)]
+        if figure == "handoffs":
+            # every hand-off whose follow-up SLA started in the period
+            return Scoreboard._speed_domain(scope)
         if figure == "breaches":
             return [
                 ("state", "=", "failed"),
@@ -652,7 +661,7 @@ class CrmAlignmentDashboard(models.TransientModel):
         raise UserError(self.env._("There is no figure %(figure)s.", figure=figure))
 
     def _drill_model(self, figure):
-        if figure in SPEED_FIGURES:
+        if figure in SPEED_FIGURES or figure == "handoffs":
             return "crm.alignment.speed.report"
         return {
             "breaches": "crm.lead.sla",
@@ -770,9 +779,42 @@ class CrmAlignmentDashboard(models.TransientModel):
             ._fields["kpi"]
             ._description_selection(self.env)
         )
+        sla_targets = goals.line_ids.filtered(
+            lambda line: line.kpi == "followed_within_sla"
+        ).mapped("target")
+        weekly = [
+            {
+                "label": fields.Date.to_string(monday),
+                "date_from": fields.Date.to_string(max(monday, board.date_from)),
+                "date_to": fields.Date.to_string(
+                    min(monday + relativedelta(days=6), board.date_to)
+                ),
+                "handoffs": figures["handoffs"],
+                "within_sla": figures["within_sla"],
+            }
+            for monday, figures in Scoreboard._speed_trend(scope)
+        ]
+        monthly_share = [
+            {
+                "label": month.strftime("%Y-%m"),
+                "date_from": fields.Date.to_string(max(month, board.date_from)),
+                "date_to": fields.Date.to_string(
+                    min(date_utils.end_of(month, "month"), board.date_to)
+                ),
+                "pipeline": pipeline,
+                "sourced_pipeline": sourced,
+                "share": month_share,
+            }
+            for month, pipeline, sourced, month_share in Scoreboard._share_trend(scope)
+        ]
         return {
             "funnel": funnel,
             "speed": speed,
+            "weekly": weekly,
+            # the agreed "followed up within SLA" target of the period, if any
+            "sla_target": max(sla_targets) if sla_targets else None,
+            "monthly_share": monthly_share,
+            "currency_id": self.env.company.currency_id.id,
             "share": {
                 "pipeline_share": share,
                 "band": band,

@@ -53,19 +53,19 @@ class CrmAlignmentGoalLine(models.Model):
     )
     is_met = fields.Boolean(string="Met", compute="_compute_actual")
     quality_acceptance_rate = fields.Float(
-        string="Accepted (%)",
+        string="Delivered Leads Accepted (%)",
         compute="_compute_actual",
         aggregator="avg",
         help="Of the leads delivered in the period, the share sales accepted.",
     )
     quality_recycle_rate = fields.Float(
-        string="Recycled (%)",
+        string="Delivered Leads Recycled (%)",
         compute="_compute_actual",
         aggregator="avg",
         help="Of the leads delivered in the period, the share sales sent back.",
     )
     quality_won_rate = fields.Float(
-        string="Won (%)",
+        string="Delivered Leads Won (%)",
         compute="_compute_actual",
         aggregator="avg",
         help="Of the leads delivered in the period, the share won so far.",

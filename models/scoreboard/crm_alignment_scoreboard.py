@@ -30,7 +30,7 @@ GOAL_KPIS = {
         "percent",
         True,
     ),
-    "acceptance_rate": ("Acceptance rate (%)", "sales", "percent", True),
+    "acceptance_rate": ("Hand-offs accepted (%)", "sales", "percent", True),
     "median_followup_hours": (
         "Median first follow-up (working hours)",
         "sales",
@@ -58,6 +58,29 @@ FUNNEL = (
     ("opportunity", "opportunity_count", "date_conversion", "hours_to_opportunity"),
     ("won", "won_count", "won_date", "hours_to_won"),
 )
+# crm's own meaning of won
+WON = [("active", "=", True), ("probability", "=", 100)]
+# What shows a lead reached a step itself, as SQL over the lead ``l`` and its
+# won status ``st`` (the pipeline report) and as a domain (the drill-downs):
+# a journey date, except that an opportunity counts whether converted or
+# created as one, and that won means won now (crm's meaning).
+FUNNEL_REACHED = {
+    "created": ("TRUE", []),
+    "sales_ready": (
+        "l.sales_ready_date IS NOT NULL",
+        [("sales_ready_date", "!=", False)],
+    ),
+    "handed_off": (
+        "l.first_handoff_date IS NOT NULL",
+        [("first_handoff_date", "!=", False)],
+    ),
+    "accepted": ("l.accepted_date IS NOT NULL", [("accepted_date", "!=", False)]),
+    "opportunity": (
+        "(l.type = 'opportunity' OR l.date_conversion IS NOT NULL)",
+        ["|", ("type", "=", "opportunity"), ("date_conversion", "!=", False)],
+    ),
+    "won": ("st.won_status = 'won'", WON),
+}
 # (step, count column, hours field): what the scoreboard sums
 FUNNEL_STEPS = tuple((step, column, hours) for step, column, _date, hours in FUNNEL)
 # Speed to lead, defined once: the buckets of the first follow-up after a
@@ -70,6 +93,9 @@ SPEED_BUCKETS = [
     ("never", "Never"),
     ("waiting", "Not yet"),
 ]
+# the followed-up buckets' upper bounds in working hours (inclusive); a
+# follow-up past the last bound is "over_24h"
+SPEED_BUCKET_HOURS = (("within_1h", 1), ("1_24h", 24))
 FUNNEL_OUTCOMES = ("recycled", "lost", "never_followed_up")
 PIPELINE_COLUMNS = (
     "pipeline_revenue",
@@ -378,6 +404,35 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             else:
                 return figures
         return result
+
+    @api.model
+    def _speed_trend(self, scope):
+        """Speed to lead per week of the period (weeks start on Monday):
+        [(monday, figures)], one scan."""
+        rows = self._speed_to_lead(
+            scope, group_by="date_trunc('week', T.start_date)::date"
+        )
+        return sorted(rows)
+
+    @api.model
+    def _share_trend(self, scope):
+        """Marketing's share of the cohort's open pipeline per month of
+        creation: [(first day, pipeline, sourced pipeline, share)]."""
+        rows = self._aggregate(
+            "crm.alignment.pipeline.report",
+            self._cohort_domain(scope),
+            ["sum(T.pipeline_revenue)", "sum(T.sourced_pipeline_revenue)"],
+            group_by="date_trunc('month', T.create_date)::date",
+        )
+        return sorted(
+            (
+                month,
+                pipeline or 0.0,
+                sourced or 0.0,
+                _rate(sourced or 0.0, pipeline or 0.0),
+            )
+            for month, pipeline, sourced in rows
+        )
 
     @api.model
     def _speed_figures(self, row):

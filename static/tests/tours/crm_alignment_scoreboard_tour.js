@@ -10,11 +10,21 @@ registry.category("web_tour.tours").add("crm_alignment_scoreboard_tour", {
     steps: () => [
         { trigger: ".o_form_view h1:contains('Alignment Dashboard')" },
         { trigger: ".o_field_widget[name='goal_line_ids'] td:contains('Sales-ready leads delivered')" },
-        { trigger: ".o_field_widget[name='funnel_html'] td:contains('Handed Off')" },
+        { trigger: ".o_field_widget[name='funnel_table'] table.o_alignment_table td:contains('Handed Off')" },
         {
             trigger: `${figure("Handed Off")} .o_stat_value`,
             run() {
                 handedOff = this.anchor.textContent.trim();
+            },
+        },
+        {
+            // the funnel table (data drawn by the alignment_table widget) says the same
+            trigger: ".o_field_widget[name='funnel_table'] tr:has(td:contains('Handed Off'))",
+            run() {
+                const count = this.anchor.querySelectorAll("td")[1].textContent.trim();
+                if (count !== handedOff) {
+                    throw new Error(`funnel table ${count}, stat button ${handedOff}`);
+                }
             },
         },
         { trigger: figure("Handed Off"), run: "click" },
@@ -65,6 +75,29 @@ registry.category("web_tour.tours").add("crm_alignment_charts_tour", {
                 const chart = chartOf(".o_alignment_speed");
                 if (!chart || chart.data.labels.length !== 4) {
                     throw new Error("speed to lead is not a distribution of 4 buckets");
+                }
+            },
+        },
+        {
+            trigger: ".o_crm_alignment_charts .o_alignment_weekly canvas",
+            run() {
+                const chart = chartOf(".o_alignment_weekly");
+                const [handoffs, onTime] = chart ? chart.data.datasets : [];
+                if (!handoffs || !handoffs.data.length || !handoffs.data.some((n) => n > 0)) {
+                    throw new Error("no hand-offs per week in the period");
+                }
+                if (onTime.data.some((rate) => rate < 0 || rate > 100)) {
+                    throw new Error(`within-SLA rates out of range: ${onTime.data}`);
+                }
+            },
+        },
+        {
+            trigger: ".o_crm_alignment_charts .o_alignment_share_trend canvas",
+            run() {
+                const chart = chartOf(".o_alignment_share_trend");
+                const bands = chart && chart.data.datasets.slice(1).map((set) => set.data[0]);
+                if (!chart || bands.join() !== "13,22,40") {
+                    throw new Error(`share chart without the research's bands: ${bands}`);
                 }
             },
         },
