@@ -105,6 +105,8 @@ def make_demo_history(env, months=12, per_month=16, seed=2026):
             [("is_won", "=", False), ("fold", "=", False)]
         ),
     }
+    # the programs both teams signed: recycled leads of the history join them
+    _demo_nurture_programs(env, [team for team, _user in teams])
     leads = env["crm.lead"]
     created = {}
     for plan in plans:
@@ -320,3 +322,75 @@ def _demo_goals(env, teams):
         [{"xml_id": DEMO_MARKER, "record": goals[0], "noupdate": True}]
     )
     return goals
+
+
+def _demo_nurture_programs(env, teams):
+    """One program per team, designed by marketing and signed by both
+    managers: a call task first, then e-mails, the second one only for the
+    prospects who did not open the first."""
+    ref = env.ref
+    marketer = ref("crm_alignment.user_marketing_demo")
+    sales_manager = ref("crm_alignment.user_sales_manager_demo")
+    marketing_manager = ref("crm_alignment.user_marketing_manager_demo")
+    reasons = env["crm.recycle.reason"].search(
+        [("id", "!=", ref("crm_alignment.crm_recycle_reason_not_a_fit").id)]
+    )
+    call = ref("mail.mail_activity_data_call")
+    programs = (
+        env["crm.nurture.program"]
+        .with_user(marketer)
+        .create(
+            [
+                {
+                    "name": f"{team.name}: back when the timing is right",
+                    "team_id": team.id,
+                    "recycle_reason_ids": [fields.Command.set(reasons.ids)],
+                    "enrol_on_demotion": True,
+                    "description": "<p>Prospects sales sent back: a call from "
+                    "marketing to learn what changed, a customer story, and a "
+                    "reminder for those who did not read it. Sales hears back "
+                    "when the prospect is sales-ready again.</p>",
+                    "step_ids": [
+                        fields.Command.create(
+                            {
+                                "sequence": 1,
+                                "name": "Call: what changed?",
+                                "kind": "activity",
+                                "delay_days": 2,
+                                "activity_type_id": call.id,
+                                "activity_owner": "marketing",
+                                "note": "Ask what would make the timing right.",
+                            }
+                        ),
+                        fields.Command.create(
+                            {
+                                "sequence": 2,
+                                "name": "Customer story",
+                                "kind": "email",
+                                "delay_days": 5,
+                                "subject": "How a team like yours got there",
+                                "body_html": "<p>Hello,</p><p>Here is how a "
+                                "team like yours chose its timing.</p>",
+                            }
+                        ),
+                        fields.Command.create(
+                            {
+                                "sequence": 3,
+                                "name": "Reminder for who did not open",
+                                "kind": "email",
+                                "delay_days": 10,
+                                "condition": "not_opened",
+                                "subject": "In case you missed it",
+                                "body_html": "<p>Hello,</p><p>The story we "
+                                "sent you, in three lines.</p>",
+                            }
+                        ),
+                    ],
+                }
+                for team in teams
+            ]
+        )
+    )
+    programs.with_user(sales_manager).action_agree_sales()
+    programs.with_user(marketing_manager).action_agree_marketing()
+    return programs

@@ -3,7 +3,9 @@
 #  1. kill -9 of the process running the SLA deadline job in the middle of
 #     its batches (it commits after each, as ir.cron does);
 #  2. kill -9 in the middle of a batch hand-off (one call, all or nothing);
-#  3. PostgreSQL restarted while the SLA job runs.
+#  3. PostgreSQL restarted while the SLA job runs;
+#  4. two users doing the same thing at once;
+#  5. kill -9 in the middle of the nurture step job.
 # After each: nothing half-written (every failed SLA escalated, with exactly
 # one breach note; no lead handed off without its journey row), nothing done
 # twice, and the next run catches up. (Webhook endpoints that are dead,
@@ -204,6 +206,60 @@ check "one sales sign-off per raced list" \
     "select count(*) from crm_target_account_list where name like 'Race list %' and sales_agreed_user_id is null"
 check "all-approvers content approved by both, not stuck in review" \
     "select count(*) from crm_marketing_content c where c.name like 'Race content %' and (c.state != 'approved' or (select count(*) from crm_marketing_content_review r where r.content_id = c.id) != 2)"
+invariants
+
+say "5. kill -9 in the middle of the nurture step job (e-mails through Email Marketing)"
+FAULTS_LEADS="$N" shell >"$OUT/nurture-seed.log" 2>&1 <<'PY' || { cat "$OUT/nurture-seed.log"; die "nurture seeding failed"; }
+import os
+from odoo import Command
+n = min(int(os.environ["FAULTS_LEADS"]), 1000)
+team = env["crm.team"].search([("name", "=", "Fault Team")])
+program = env["crm.nurture.program"].create({"name": "Fault program", "team_id": team.id,
+    "step_ids": [Command.create({"sequence": 1, "name": "Mail", "kind": "email", "delay_days": 0,
+                                 "subject": "Hello", "body_html": "<p>Hello</p>"}),
+                 Command.create({"sequence": 2, "name": "Call", "kind": "activity", "delay_days": 0,
+                                 "activity_type_id": env.ref("mail.mail_activity_data_call").id})]})
+program._agree("sales", env.ref("base.user_admin"))
+marketing = env["res.users"].create({"name": "Fault Marketing", "login": "fault_marketing",
+    "groups_id": [Command.set([env.ref("crm_alignment.group_marketing_manager").id])]})
+program._agree("marketing", marketing)
+leads = env["crm.lead"].create([{"name": f"Nurtured {i}", "type": "lead", "team_id": team.id,
+    "email_from": f"prospect{i}@example.com"} for i in range(n)])
+env["crm.nurture.enrolment"]._enrol(leads, program, "faults")
+env.cr.commit()
+PY
+nurture_job() {
+    ${RUNNER:-shell} >>"$OUT/nurture.log" 2>&1 <<'PY'
+import time
+Enrolment = env["crm.nurture.enrolment"]
+while Enrolment._cron_run_steps(batch_size=100):
+    env.cr.commit()
+    time.sleep(float(__import__("os").environ.get("FAULTS_PAUSE", "0")))
+env.cr.commit()
+PY
+}
+FAULTS_PAUSE=1 RUNNER=shell_bg nurture_job & pid=$!
+for _ in $(seq 1 150); do
+    [ "$(psql -d "$DB" -Atc "select count(*) from crm_nurture_touch")" -gt 0 ] && break
+    sleep 0.2
+done
+sleep 0.5
+kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+reap
+echo "  steps recorded before the kill: $(psql -d "$DB" -Atc "select count(*) from crm_nurture_touch"), mails traced: $(psql -d "$DB" -Atc "select count(*) from mailing_trace")"
+nurture_invariants() {
+    check "no nurture step recorded twice" \
+        "select count(*) from (select enrolment_id, step_id from crm_nurture_touch group by 1, 2 having count(*) > 1) s"
+    check "no prospect mailed twice by a step" \
+        "select count(*) from (select mass_mailing_id, res_id from mailing_trace group by 1, 2 having count(*) > 1) s"
+}
+nurture_invariants
+nurture_job
+nurture_invariants
+check "the next run caught up: every enrolment past both steps" \
+    "select count(*) from crm_nurture_enrolment where state != 'done'"
+check "every prospect mailed once, each mail recorded on its step" \
+    "select count(*) from crm_nurture_enrolment e where (select count(*) from mailing_trace t join crm_nurture_touch h on h.mailing_trace_id = t.id where h.enrolment_id = e.id) != 1"
 invariants
 echo "faults: $BROKEN invariants broken"
 [ "$BROKEN" = 0 ] || die "an invariant broke"

@@ -34,3 +34,7 @@ from . import abm
 
 # the shared scoreboard: journey dates, goals, dashboard, review, digest
 from . import scoreboard
+
+# nurture programs both teams sign: enrolments, the step job (after recycle,
+# bant and lifecycle: extends recycle_to_nurture and action_start_nurture)
+from . import nurture

@@ -19,3 +19,5 @@ from . import test_content_rpc
 from . import test_scoreboard_rpc
 from . import test_target_list_rpc
 from . import test_bant_rpc
+from . import test_nurture
+from . import test_nurture_rpc

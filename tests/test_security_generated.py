@@ -43,11 +43,14 @@ SAMPLES = {
     "crm.bant.profile": lambda case: {"name": "Generated definition"},
     "crm.sla.policy": lambda case: {"name": "Generated SLA", "followup_hours": 4},
     "utm.campaign": lambda case: {"name": "Generated campaign"},
+    "crm.nurture.program": lambda case: {"name": "Generated program"},
     # history: only the pipeline creates these, every attempt is refused
     "crm.lead.handoff": None,
     "crm.lead.sla": None,
     "crm.marketing.content.review": None,
     "crm.marketing.content.share": None,
+    "crm.nurture.enrolment": None,
+    "crm.nurture.touch": None,
 }
 # What a copy must change to be valid (one goal per team and period).
 COPY_DEFAULTS = {
@@ -239,6 +242,13 @@ def models_magic():
     return {"id", "create_uid", "create_date", "write_uid", "write_date"}
 
 
+NURTURE_STEP = {
+    "name": "First touch",
+    "kind": "email",
+    "delay_days": 2,
+    "subject": "Generated subject",
+    "body_html": "<p>Generated body</p>",
+}
 # Agreements both managers sign: a record ready to sign, created as Odoo's
 # own code would (the test attacks what happens between the signatures).
 SIGNOFF_SAMPLES = {
@@ -258,6 +268,16 @@ SIGNOFF_SAMPLES = {
             "account_ids": [
                 (0, 0, {"partner_id": case.account().id, "tier": "1"}),
                 (0, 0, {"partner_id": case.account().id, "tier": "2"}),
+            ],
+        }
+    ),
+    "crm.nurture.program": lambda case: case.env["crm.nurture.program"].create(
+        {
+            "name": "Generated signed program",
+            "team_id": case.team.id,
+            "step_ids": [
+                (0, 0, NURTURE_STEP | {"sequence": 1}),
+                (0, 0, NURTURE_STEP | {"sequence": 2, "name": "Second touch"}),
             ],
         }
     ),
@@ -318,6 +338,33 @@ SIGNOFF_LINE_CHANGES = {
             ),
         ),
     ],
+    "crm.nurture.program": [
+        (
+            "a step's delay",
+            lambda case, rec: (
+                "crm.nurture.step",
+                "write",
+                rec.step_ids[:1].ids,
+                {"delay_days": 9},
+            ),
+        ),
+        (
+            "a new step",
+            lambda case, rec: (
+                "crm.nurture.step",
+                "create",
+                NURTURE_STEP | {"program_id": rec.id, "name": "Added touch"},
+            ),
+        ),
+        (
+            "a removed step",
+            lambda case, rec: (
+                "crm.nurture.step",
+                "unlink",
+                rec.step_ids[:1].ids,
+            ),
+        ),
+    ],
 }
 
 
@@ -350,6 +397,15 @@ class TestGeneratedSignoffAttacks(GeneratedAttackCase):
             return (
                 self.env[field.comodel_name].sudo().search(domain, limit=1).id or None
             )
+        if field.type == "many2many":
+            other = (
+                self.env[field.comodel_name]
+                .sudo()
+                .search([("id", "not in", current.ids)], limit=1)
+            )
+            return [(6, 0, other.ids)] if other else None
+        if field.type == "boolean":
+            return not current
         if field.type == "date":
             return str(self.next_month())
         if field.type == "selection":

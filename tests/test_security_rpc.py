@@ -18,6 +18,7 @@ from . import (
     test_bant_rpc,
     test_content_rpc,
     test_lifecycle_rpc,
+    test_nurture_rpc,
     test_scoreboard_rpc,
     test_security_generated,
     test_target_list_rpc,
@@ -277,6 +278,74 @@ PUBLIC_METHODS = {
     ("crm.alignment.goal", "create"): "TestScoreboardRpc.test_shared_goals",
     ("crm.alignment.goal", "write"): "TestScoreboardRpc.test_shared_goals",
     ("crm.alignment.goal", "action_reopen"): "TestScoreboardRpc.test_shared_goals",
+    (
+        "crm.nurture.program",
+        "create",
+    ): "TestNurtureRpc.test_programs_are_designed_by_marketing_and_signed_by_both",
+    (
+        "crm.nurture.program",
+        "write",
+    ): "TestNurtureRpc.test_programs_are_designed_by_marketing_and_signed_by_both",
+    (
+        "crm.nurture.program",
+        "action_agree_sales",
+    ): "TestNurtureRpc.test_programs_are_designed_by_marketing_and_signed_by_both",
+    (
+        "crm.nurture.program",
+        "action_agree_marketing",
+    ): "TestNurtureRpc.test_programs_are_designed_by_marketing_and_signed_by_both",
+    (
+        "crm.nurture.program",
+        "action_reopen",
+    ): "TestNurtureRpc.test_programs_are_designed_by_marketing_and_signed_by_both",
+    (
+        "crm.nurture.program",
+        "action_view_enrolments",
+    ): "TestNurtureRpc.test_programs_are_designed_by_marketing_and_signed_by_both",
+    (
+        "crm.nurture.step",
+        "create",
+    ): "TestNurtureRpc.test_programs_are_designed_by_marketing_and_signed_by_both",
+    (
+        "crm.nurture.step",
+        "write",
+    ): "TestNurtureRpc.test_programs_are_designed_by_marketing_and_signed_by_both",
+    (
+        "crm.nurture.enrolment",
+        "action_pause",
+    ): "TestNurtureRpc.test_enrolments_change_only_by_their_owner_and_actions",
+    (
+        "crm.nurture.enrolment",
+        "action_resume",
+    ): "TestNurtureRpc.test_enrolments_change_only_by_their_owner_and_actions",
+    (
+        "crm.nurture.enrolment",
+        "action_end",
+    ): "TestNurtureRpc.test_enrolments_change_only_by_their_owner_and_actions",
+    (
+        "crm.nurture.enrolment",
+        "action_move_to_step",
+    ): "TestNurtureRpc.test_enrolments_change_only_by_their_owner_and_actions",
+    (
+        "crm.lead",
+        "action_view_nurture",
+    ): "TestNurtureRpc.test_enrolments_change_only_by_their_owner_and_actions",
+    (
+        "crm.nurture.enrolment",
+        "create",
+    ): "TestNurtureRpc.test_enrolments_change_only_by_their_owner_and_actions",
+    (
+        "crm.nurture.enrolment",
+        "write",
+    ): "TestNurtureRpc.test_enrolments_change_only_by_their_owner_and_actions",
+    (
+        "crm.nurture.touch",
+        "create",
+    ): "TestNurtureRpc.test_enrolments_change_only_by_their_owner_and_actions",
+    (
+        "crm.nurture.touch",
+        "write",
+    ): "TestNurtureRpc.test_enrolments_change_only_by_their_owner_and_actions",
     (
         "crm.alignment.goal",
         "action_open_dashboard",
@@ -580,6 +649,7 @@ ATTACK_CLASSES = {
         test_bant_rpc,
         test_content_rpc,
         test_lifecycle_rpc,
+        test_nurture_rpc,
         test_scoreboard_rpc,
         test_security_generated,
         test_target_list_rpc,

@@ -32,6 +32,17 @@ class CrmLeadRecycle(models.TransientModel):
         comodel_name="utm.campaign",
         string="Nurture Campaign",
     )
+    program_id = fields.Many2one(
+        comodel_name="crm.nurture.program",
+        string="Nurture Program",
+        compute="_compute_program_id",
+        store=True,
+        readonly=False,
+        domain="[('state', '=', 'agreed')]",
+        help="What the prospects receive from now on: the program both teams "
+        "agreed for this reason (their team's first). Empty: each lead joins "
+        "the program agreed for the reason in its own team, if any.",
+    )
     revisit_date = fields.Date(
         compute="_compute_revisit_date",
         store=True,
@@ -46,6 +57,18 @@ class CrmLeadRecycle(models.TransientModel):
                 wizard.lead_ids.team_id.marketing_user_id
             )
             wizard.nurture_user_id = owners if len(owners) == 1 else False
+
+    @api.depends("reason_id", "lead_ids")
+    def _compute_program_id(self):
+        Program = self.env["crm.nurture.program"]
+        for wizard in self:
+            leads = wizard.lead_ids
+            one_team = len(leads.team_id) <= 1 and len(leads.company_id) <= 1
+            wizard.program_id = (
+                Program._program_for(leads[:1], reason=wizard.reason_id)
+                if leads and one_team and wizard.reason_id
+                else False
+            )
 
     @api.depends("reason_id")
     def _compute_revisit_date(self):
@@ -66,5 +89,6 @@ class CrmLeadRecycle(models.TransientModel):
             nurture_user_id=self.nurture_user_id.id,
             campaign_id=self.campaign_id.id,
             revisit_date=self.revisit_date,
+            program_id=self.program_id.id,
         )
         return {"type": "ir.actions.act_window_close"}

@@ -226,7 +226,7 @@ class CrmLead(models.Model):
         if (answered or {"team_id", "company_id"} & set(vals)) and not (
             SKIP_BANT_SYNC.get()
         ):
-            self._bant_sync_lifecycle()
+            self._bant_sync_lifecycle(answered=answered)
 
     @api.constrains(*BANT_ANSWER_FIELDS)
     def _check_bant_answer_criterion(self):
@@ -367,9 +367,13 @@ class CrmLead(models.Model):
             "<thead>%s</thead><tbody>%s</tbody></table><p>%s</p>"
         ) % (header, rows, verdict)
 
-    def _bant_sync_lifecycle(self):
+    def _bant_sync_lifecycle(self, answered=False):
         """Follow a readiness change made through the ORM (one lead's answers,
-        its team): into or out of sales-ready, and the automatic hand-off."""
+        its team): into or out of sales-ready, and the automatic hand-off.
+
+        :param answered: an answer changed (not only the team): a
+            disqualifying answer takes back to nurturing a sales-ready lead
+            that no salesperson holds yet, whatever the team's mode"""
         with_profile = self.filtered("bant_profile_id")
         ready = with_profile.filtered(
             lambda lead: lead.bant_sales_ready
@@ -391,10 +395,14 @@ class CrmLead(models.Model):
         dropped = with_profile.filtered(
             lambda lead: not lead.bant_sales_ready
             and lead.lifecycle_stage == "sales_ready"
-            and lead.team_id._alignment_marketing_qualifies(lead.company_id)
+            and (
+                lead.team_id._alignment_marketing_qualifies(lead.company_id)
+                or (answered and not lead.user_id)
+            )
         )
         if dropped:
             dropped._alignment_guarded_write({"lifecycle_stage": "nurture"})
+            dropped._nurture_after_demotion()
 
     @api.model
     def _bant_rescore(self, where):
@@ -462,10 +470,10 @@ class CrmLead(models.Model):
                     dropped,
                 )
             )
-            moves.update(
-                (lead_id, ("sales_ready", "nurture"))
-                for (lead_id,) in self.env.cr.fetchall()
-            )
+            demoted = [lead_id for (lead_id,) in self.env.cr.fetchall()]
+            moves.update((lead_id, ("sales_ready", "nurture")) for lead_id in demoted)
+            self.browse(demoted).invalidate_recordset(["lifecycle_stage"])
+            self.browse(demoted)._nurture_after_demotion()
         self.invalidate_model(
             [
                 "bant_score",

@@ -1,0 +1,271 @@
+from odoo.tests import tagged
+
+from .common import SecurityRpcCase
+
+STEP = {
+    "name": "Case study",
+    "kind": "email",
+    "delay_days": 1,
+    "subject": "How Acme did it",
+    "body_html": "<p>Read how Acme did it.</p>",
+}
+
+
+@tagged(
+    "post_install", "-at_install", "crm_alignment_security", "crm_alignment_nurture"
+)
+class TestNurtureRpc(SecurityRpcCase):
+    """Nurture programs and enrolments over the API, as each role."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.reason = cls.env.ref("crm_alignment.crm_recycle_reason_timing")
+        cls.team.marketing_user_id = cls.marketer
+
+    def _program(self, **vals):
+        return (
+            self.env["crm.nurture.program"]
+            .with_user(self.marketer)
+            .create(
+                dict(
+                    {
+                        "name": "Sec program",
+                        "team_id": self.team.id,
+                        "recycle_reason_ids": [(6, 0, self.reason.ids)],
+                        "step_ids": [(0, 0, STEP)],
+                    },
+                    **vals,
+                )
+            )
+        )
+
+    def test_programs_are_designed_by_marketing_and_signed_by_both(self):
+        names = ["state", "sales_agreed_user_id", "marketing_agreed_user_id"]
+        self.assertRefused(
+            [self.salesman, self.portal],
+            "crm.nurture.program",
+            "create",
+            {"name": "Sales-made"},
+        )
+        self.assertRefused(
+            self.everyone(),
+            "crm.nurture.program",
+            "create",
+            {"name": "Forged", "state": "agreed"},
+        )
+        program = self._program()
+        self.assertRefusedUnchanged(
+            [self.salesman, self.portal],
+            program,
+            ["name"],
+            "crm.nurture.program",
+            "write",
+            program.ids,
+            {"name": "Renamed by sales"},
+        )
+        self.assertRefused(
+            [self.salesman, self.portal],
+            "crm.nurture.step",
+            "create",
+            dict(STEP, program_id=program.id),
+        )
+        self.assertRefusedUnchanged(
+            [self.salesman, self.marketer, self.marketing_manager, self.portal],
+            program,
+            names,
+            "crm.nurture.program",
+            "action_agree_sales",
+            program.ids,
+        )
+        ok, result = self.rpc(
+            self.sales_manager, "crm.nurture.program", "action_agree_sales", program.ids
+        )
+        self.assertTrue(ok, result)
+        self.assertRefusedUnchanged(
+            [self.salesman, self.marketer, self.sales_manager, self.portal],
+            program,
+            names,
+            "crm.nurture.program",
+            "action_agree_marketing",
+            program.ids,
+        )
+        ok, result = self.rpc(
+            self.marketing_manager,
+            "crm.nurture.program",
+            "action_agree_marketing",
+            program.ids,
+        )
+        self.assertTrue(ok, result)
+        self.assertEqual(program.state, "agreed")
+        ok, result = self.rpc(
+            self.salesman, "crm.nurture.program", "action_view_enrolments", program.ids
+        )
+        self.assertTrue(ok, result)
+        self.assertRefusedUnchanged(
+            [self.salesman, self.portal],
+            program,
+            names,
+            "crm.nurture.program",
+            "action_reopen",
+            program.ids,
+        )
+        # a change to a step of the agreed program reopens it
+        ok, result = self.rpc(
+            self.marketer,
+            "crm.nurture.step",
+            "write",
+            program.step_ids.ids,
+            {"delay_days": 5},
+        )
+        self.assertTrue(ok, result)
+        program.invalidate_recordset()
+        self.assertEqual(program.state, "draft")
+        self.assertFalse(program.sales_agreed_user_id)
+        ok, result = self.rpc(
+            self.marketer,
+            "crm.nurture.step",
+            "write",
+            program.step_ids.ids,
+            {"mailing_id": 1},
+        )
+        self.assertFalse(ok, "a step's mailing is the program's own")
+        ok, result = self.rpc(
+            self.marketing_manager, "crm.nurture.program", "action_reopen", program.ids
+        )
+        self.assertFalse(ok, "a draft is not reopened")
+
+    def test_enrolments_change_only_by_their_owner_and_actions(self):
+        program = self._program(
+            step_ids=[(0, 0, STEP), (0, 0, dict(STEP, name="Reminder", sequence=20))]
+        )
+        first = program.step_ids[0]
+        program.with_user(self.sales_manager).action_agree_sales()
+        program.with_user(self.marketing_manager).action_agree_marketing()
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.marketer)
+            .create({"name": "Sec nurtured", "type": "lead", "team_id": self.team.id})
+        )
+        lead.handoff_to_sales(user_id=self.salesman.id)
+        other = self._program(name="Other", team_id=False)
+        ok, result = self.rpc(
+            self.salesman,
+            "crm.lead",
+            "recycle_to_nurture",
+            lead.ids,
+            self.reason.id,
+            program_id=other.id,
+        )
+        self.assertFalse(ok, "a draft program enrols nobody")
+        self.assertEqual(lead.lifecycle_stage, "handed_off")
+        ok, result = self.rpc(
+            self.salesman, "crm.lead", "recycle_to_nurture", lead.ids, self.reason.id
+        )
+        self.assertTrue(ok, result)
+        enrolment = lead.nurture_enrolment_id
+        self.assertEqual(enrolment.program_id, program)
+        names = ["state", "step_id", "next_date", "program_id"]
+        for vals in (
+            {"state": "done"},
+            {"next_date": "2020-01-01 00:00:00"},
+            {"program_id": other.id},
+        ):
+            self.assertRefusedUnchanged(
+                self.everyone(),
+                enrolment,
+                names,
+                "crm.nurture.enrolment",
+                "write",
+                enrolment.ids,
+                vals,
+            )
+        self.assertRefused(
+            self.everyone(),
+            "crm.nurture.enrolment",
+            "create",
+            {"lead_id": lead.id, "program_id": program.id},
+        )
+        self.assertRefused(
+            self.everyone(),
+            "crm.nurture.touch",
+            "create",
+            {
+                "enrolment_id": enrolment.id,
+                "lead_id": lead.id,
+                "step_id": first.id,
+                "outcome": "done",
+            },
+        )
+        ok, result = self.rpc(
+            self.marketer,
+            "crm.nurture.enrolment",
+            "action_move_to_step",
+            enrolment.ids,
+            first.id,
+        )
+        self.assertTrue(ok, result)
+        enrolment.sudo()._run_due_steps()
+        touch = lead.nurture_touch_ids
+        self.assertTrue(touch)
+        self.assertRefusedUnchanged(
+            self.everyone(),
+            touch,
+            ["outcome", "skip_reason", "date"],
+            "crm.nurture.touch",
+            "write",
+            touch.ids,
+            {"outcome": "skipped", "date": "2020-01-01 00:00:00"},
+        )
+        for method in ("action_pause", "action_end"):
+            self.assertRefusedUnchanged(
+                [self.salesman, self.portal],
+                enrolment,
+                names,
+                "crm.nurture.enrolment",
+                method,
+                enrolment.ids,
+            )
+        for bad in ("1", 999999, first.id + 10**6):
+            self.assertRefusedUnchanged(
+                [self.marketer],
+                enrolment,
+                names,
+                "crm.nurture.enrolment",
+                "action_move_to_step",
+                enrolment.ids,
+                bad,
+            )
+        ok, result = self.rpc(
+            self.marketer, "crm.nurture.enrolment", "action_pause", enrolment.ids
+        )
+        self.assertTrue(ok, result)
+        self.assertRefused(
+            [self.salesman, self.portal],
+            "crm.nurture.enrolment",
+            "action_resume",
+            enrolment.ids,
+        )
+        ok, result = self.rpc(
+            self.marketer, "crm.nurture.enrolment", "action_resume", enrolment.ids
+        )
+        self.assertTrue(ok, result)
+        ok, result = self.rpc(
+            self.marketer,
+            "crm.nurture.enrolment",
+            "action_move_to_step",
+            enrolment.ids,
+            first.id,
+        )
+        self.assertTrue(ok, result)
+        ok, result = self.rpc(
+            self.salesman, "crm.lead", "action_view_nurture", lead.ids
+        )
+        self.assertTrue(ok, result)
+        self.assertRefused([self.portal], "crm.lead", "action_view_nurture", lead.ids)
+        ok, result = self.rpc(
+            self.sales_manager, "crm.nurture.enrolment", "action_end", enrolment.ids
+        )
+        self.assertTrue(ok, result)
+        enrolment.invalidate_recordset()
+        self.assertEqual(enrolment.state, "ended")
