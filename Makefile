@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TOOLS := dev
 
-.PHONY: help run stop test check-install upgrade-check lint format doctor pot bench compat wheel readme loadtest faults clean distclean
+.PHONY: help run stop test check-install upgrade-check lint format doctor pot bench compat wheel readme screenshots loadtest faults clean distclean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ wheel-check: ## build the wheel, pip-install it into a new virtualenv and instal
 
 readme: ## regenerate static/description/index.html from readme/
 	@$(TOOLS)/readme.sh
+
+screenshots: ## the README / Apps page pictures, taken from the demo database (starts make run if needed)
+	@$(TOOLS)/screenshots.sh
 
 loadtest: ## multi-worker load test with invariants (LOAD_CLIENTS, LOAD_DURATION, LOAD_WORKERS), side by side with crm
 	@$(TOOLS)/loadtest.sh

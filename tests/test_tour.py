@@ -326,3 +326,109 @@ class TestScoreboardTour(TourCase):
                 "crm_alignment_scoreboard_tour",
                 login=login,
             )
+
+
+@tagged("post_install", "-at_install", "crm_alignment_tours")
+class TestNurtureTour(TourCase):
+    """Sales recycles a lead into the agreed program; the step job runs it."""
+
+    def test_recycle_into_a_program_then_the_job_runs_its_step(self):
+        marketer = self._user(
+            "tour_nu_marketer",
+            "Tour Nurture Marketer",
+            "crm_alignment.group_marketing_user",
+        )
+        salesman = self._user(
+            "tour_nu_salesman",
+            "Tour Nurture Salesman",
+            "sales_team.group_sale_salesman",
+        )
+        sales_manager = self._user(
+            "tour_nu_sales_manager",
+            "Tour Nurture Sales Manager",
+            "sales_team.group_sale_manager",
+        )
+        marketing_manager = self._user(
+            "tour_nu_marketing_manager",
+            "Tour Nurture Marketing Manager",
+            "crm_alignment.group_marketing_manager",
+        )
+        team = self.env["crm.team"].create(
+            {
+                "name": "Tour Nurture Team",
+                "member_ids": [(6, 0, salesman.ids)],
+                "marketing_user_id": marketer.id,
+            }
+        )
+        program = (
+            self.env["crm.nurture.program"]
+            .with_user(marketer)
+            .create(
+                {
+                    "name": "Tour nurture program",
+                    "team_id": team.id,
+                    "recycle_reason_ids": [
+                        (
+                            6,
+                            0,
+                            self.env.ref("crm_alignment.crm_recycle_reason_timing").ids,
+                        )
+                    ],
+                    "step_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "sequence": 1,
+                                "name": "Tour case study",
+                                "kind": "email",
+                                "delay_days": 0,
+                                "subject": "How Acme did it",
+                                "body_html": "<p>Read how Acme did it.</p>",
+                            },
+                        ),
+                        (
+                            0,
+                            0,
+                            {
+                                "sequence": 2,
+                                "name": "Tour follow-up call",
+                                "kind": "activity",
+                                "delay_days": 3,
+                                "activity_type_id": self.env.ref(
+                                    "mail.mail_activity_data_call"
+                                ).id,
+                            },
+                        ),
+                    ],
+                }
+            )
+        )
+        program.with_user(sales_manager).action_agree_sales()
+        program.with_user(marketing_manager).action_agree_marketing()
+        lead = (
+            self.env["crm.lead"]
+            .with_user(marketer)
+            .create(
+                {
+                    "name": "Tour Nurture Lead",
+                    "type": "lead",
+                    "team_id": team.id,
+                    "email_from": "prospect@acme.example.com",
+                }
+            )
+        )
+        lead.with_user(marketer).handoff_to_sales(user_id=salesman.id)
+        self.start_tour(
+            f"/odoo/crm/{lead.id}",
+            "crm_alignment_nurture_recycle_tour",
+            login="tour_nu_salesman",
+        )
+        self.assertEqual(lead.nurture_program_id, program)
+        self.env["crm.nurture.enrolment"]._cron_run_steps()
+        self.assertEqual(lead.nurture_touch_ids.outcome, "done")
+        self.start_tour(
+            f"/odoo/crm/{lead.id}",
+            "crm_alignment_nurture_history_tour",
+            login="tour_nu_marketer",
+        )

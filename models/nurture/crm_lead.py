@@ -38,16 +38,27 @@ class CrmLead(models.Model):
         search="_search_nurture_program_id",
     )
     nurture_state = fields.Selection(
-        related="nurture_enrolment_id.state", string="Nurture Status"
+        selection=lambda self: self.env["crm.nurture.enrolment"]
+        ._fields["state"]
+        .selection,
+        string="Nurture Status",
+        compute="_compute_nurture_enrolment",
     )
     nurture_step_id = fields.Many2one(
-        related="nurture_enrolment_id.step_id", string="Next Nurture Step"
+        comodel_name="crm.nurture.step",
+        string="Next Nurture Step",
+        compute="_compute_nurture_enrolment",
     )
     nurture_next_date = fields.Datetime(
-        related="nurture_enrolment_id.next_date", string="Next Nurture Step On"
+        string="Next Nurture Step On", compute="_compute_nurture_enrolment"
     )
 
-    @api.depends("nurture_enrolment_ids.state", "nurture_enrolment_ids.program_id")
+    @api.depends(
+        "nurture_enrolment_ids.state",
+        "nurture_enrolment_ids.program_id",
+        "nurture_enrolment_ids.step_id",
+        "nurture_enrolment_ids.next_date",
+    )
     def _compute_nurture_enrolment(self):
         # one query for the page: the running enrolment of each lead
         running = self.env["crm.nurture.enrolment"].search(
@@ -58,6 +69,9 @@ class CrmLead(models.Model):
             enrolment = by_lead.get(lead.id, running.browse())
             lead.nurture_enrolment_id = enrolment
             lead.nurture_program_id = enrolment.program_id
+            lead.nurture_state = enrolment.state
+            lead.nurture_step_id = enrolment.step_id
+            lead.nurture_next_date = enrolment.next_date
 
     def _search_nurture_program_id(self, operator, value):
         if operator not in ("in", "not in", "=", "!=") or not (
