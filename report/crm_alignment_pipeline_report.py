@@ -58,7 +58,7 @@ class CrmAlignmentPipelineReport(models.Model):
     accepted_count = fields.Integer(string="Accepted", readonly=True)
     opportunity_count = fields.Integer(string="Opportunity", readonly=True)
     won_count = fields.Integer(string="Won", readonly=True)
-    recycled_count = fields.Integer(string="Recycled", readonly=True)
+    recycled_count = fields.Integer(string="Leads Recycled", readonly=True)
     lost_count = fields.Integer(string="Lost", readonly=True)
     never_followed_up_count = fields.Integer(
         string="Never Followed Up",
@@ -68,19 +68,19 @@ class CrmAlignmentPipelineReport(models.Model):
     )
     # rates (averages)
     acceptance_rate = fields.Float(
-        string="Acceptance Rate (%)",
+        string="Handed-Off Leads Accepted (%)",
         aggregator="avg",
         readonly=True,
         help=RATE_HELP % ("leads handed off", "sales accepted"),
     )
     recycle_rate = fields.Float(
-        string="Recycle Rate (%)",
+        string="Handed-Off Leads Recycled (%)",
         aggregator="avg",
         readonly=True,
         help=RATE_HELP % ("leads handed off", "sales sent back to marketing"),
     )
     won_rate = fields.Float(
-        string="Won Rate of Delivered (%)",
+        string="Handed-Off Leads Won (%)",
         aggregator="avg",
         readonly=True,
         help=RATE_HELP % ("leads handed off", "were won"),
