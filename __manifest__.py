@@ -76,6 +76,7 @@
             "crm_alignment/static/src/scss/crm_alignment_dashboard.scss",
             "crm_alignment/static/src/alignment_charts/*",
             "crm_alignment/static/src/alignment_table/*",
+            "crm_alignment/static/src/alignment_dashboard/*",
         ],
         "web.assets_tests": [
             "crm_alignment/static/tests/tours/**/*",

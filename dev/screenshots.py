@@ -20,25 +20,29 @@ from pathlib import Path
 
 import websocket
 
-# (file, login, path, selector that shows the page is drawn)
+# (file, login, path, selector that shows the page is drawn, then what to
+# click and what shows the next page is drawn, if anything)
 SHOTS = [
     (
         "screenshot_charts.png",
         "sara",
         "/odoo/action-crm_alignment.crm_alignment_charts_action",
         ".o_alignment_weekly canvas",
+        None,
     ),
     (
         "screenshot_dashboard.png",
         "max",
         "/odoo/action-crm_alignment.crm_alignment_dashboard_action",
         ".o_alignment_table",
+        None,
     ),
     (
         "screenshot_nurture_program.png",
         "max",
         "/odoo/action-crm_alignment.crm_nurture_program_action",
         ".o_list_view .o_data_row",
+        (".o_list_view .o_data_row .o_data_cell", ".o_form_view .o_field_one2many"),
     ),
 ]
 
@@ -132,7 +136,7 @@ def main():
                 sys.exit("Chromium did not start")
             page = Page(websocket.create_connection(targets[0]["webSocketDebuggerUrl"]))
             page.call("Network.enable")
-            for name, login, path, selector in SHOTS:
+            for name, login, path, selector, then in SHOTS:
                 page.call("Network.clearBrowserCookies")
                 page.call(
                     "Network.setCookie",
@@ -142,6 +146,13 @@ def main():
                 )
                 page.call("Page.navigate", url=f"{url}{path}")
                 page.wait_for(selector)
+                if then:
+                    click, selector = then
+                    page.call(
+                        "Runtime.evaluate",
+                        expression=f"document.querySelector({json.dumps(click)}).click()",
+                    )
+                    page.wait_for(selector)
                 time.sleep(2)  # charts and fonts settle
                 shot = page.call("Page.captureScreenshot", format="png")
                 (out_dir / name).write_bytes(base64.b64decode(shot["data"]))

@@ -183,12 +183,7 @@ export class AlignmentCharts extends Component {
                         yAxisID: "rate",
                     },
                     ...data.share.bands.map((band, index) =>
-                        this.referenceLine(
-                            `${band.label} (${band.value} %)`,
-                            band.value,
-                            months.length,
-                            colors[index]
-                        )
+                        this.referenceLine(band.label, band.value, months.length, colors[index])
                     ),
                 ],
             },

@@ -9,6 +9,16 @@ let handedOff = null;
 registry.category("web_tour.tours").add("crm_alignment_scoreboard_tour", {
     steps: () => [
         { trigger: ".o_form_view h1:contains('Alignment Dashboard')" },
+        {
+            content: "a board, not a record: named in the breadcrumb, nothing to save",
+            trigger: ".o_breadcrumb .active:contains('Alignment Dashboard')",
+            run() {
+                const indicator = document.querySelector(".o_form_status_indicator");
+                if (indicator && indicator.offsetParent !== null) {
+                    throw new Error("the dashboard offers to save or discard");
+                }
+            },
+        },
         { trigger: ".o_field_widget[name='goal_line_ids'] td:contains('Sales-ready leads delivered')" },
         { trigger: ".o_field_widget[name='funnel_table'] table.o_alignment_table td:contains('Handed Off')" },
         {
