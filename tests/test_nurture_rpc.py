@@ -130,6 +130,15 @@ class TestNurtureRpc(SecurityRpcCase):
             {"mailing_id": 1},
         )
         self.assertFalse(ok, "a step's mailing is the program's own")
+        steps = self.env["crm.nurture.step"].search_count([])
+        self.assertRefused(
+            [self.marketer, self.marketing_manager],
+            "crm.nurture.step",
+            "create",
+            dict(STEP, program_id=program.id),
+            context={"default_mailing_id": 1},
+        )
+        self.assertEqual(self.env["crm.nurture.step"].search_count([]), steps)
         ok, result = self.rpc(
             self.marketing_manager, "crm.nurture.program", "action_reopen", program.ids
         )

@@ -165,6 +165,8 @@ class CrmNurtureEnrolment(models.Model):
 
     def _enrolment_check_owner(self):
         Lead = self.env["crm.lead"]
+        # the caller's record rules first, managers included
+        self.check_access("write")
         if self.env.su or Lead._alignment_is_manager():
             return
         self.lead_id.check_access("write")

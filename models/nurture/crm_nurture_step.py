@@ -118,6 +118,10 @@ class CrmNurtureStep(models.Model):
         )
         self._step_check_editable(programs)
         steps = super().create(vals_list)
+        # checked on what was stored: a default_mailing_id in the context
+        # is applied after the values above were seen
+        if not self.env.su and steps.filtered("mailing_id"):
+            raise UserError(self.env._("A step's mailing is made by the program."))
         steps._step_terms_changed(
             lambda step: self.env._("added: %(step)s", step=step.name)
         )
