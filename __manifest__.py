@@ -3,7 +3,7 @@
     "summary": "One shared pipeline for marketing and sales: lead lifecycle, "
     "explicit hand-offs, BANT qualification, SLAs, shared content, "
     "target accounts",
-    "version": "18.0.1.5.0",
+    "version": "18.0.1.6.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-alignment/crm_alignment",
     "author": "crm_alignment contributors",
@@ -34,6 +34,7 @@
         "data/crm_free_mail_domain_data.xml",
         "data/digest_data.xml",
         "data/crm_nurture_data.xml",
+        "data/crm_engagement_data.xml",
         "wizards/crm_lead_handoff_wizard_views.xml",
         "wizards/crm_lead_recycle_views.xml",
         "wizards/crm_target_account_add_views.xml",
@@ -53,6 +54,7 @@
         "views/utm_campaign_views.xml",
         "views/crm_alignment_goal_views.xml",
         "views/crm_nurture_views.xml",
+        "views/crm_engagement_views.xml",
         "report/crm_alignment_report_views.xml",
         "report/crm_sla_report_views.xml",
         "report/crm_bant_calibration_report_views.xml",

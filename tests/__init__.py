@@ -21,3 +21,4 @@ from . import test_target_list_rpc
 from . import test_bant_rpc
 from . import test_nurture
 from . import test_nurture_rpc
+from . import test_engagement

@@ -278,3 +278,170 @@ class TestNurtureRpc(SecurityRpcCase):
         self.assertTrue(ok, result)
         enrolment.invalidate_recordset()
         self.assertEqual(enrolment.state, "ended")
+
+
+@tagged(
+    "post_install", "-at_install", "crm_alignment_security", "crm_alignment_nurture"
+)
+class TestEngagementRpc(SecurityRpcCase):
+    """Engagement definitions and scores over the API, as each role."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["crm.engagement.definition"].search([]).write({"active": False})
+
+    def test_engagement_definitions_are_designed_by_marketing_and_signed_by_both(self):
+        names = ["state", "sales_agreed_user_id", "marketing_agreed_user_id"]
+        rule = {"signal_type": "mail_click", "points": 10, "half_life_days": 14}
+        self.assertRefused(
+            [self.salesman, self.portal],
+            "crm.engagement.definition",
+            "create",
+            {"name": "Sales-made", "rule_ids": [(0, 0, rule)]},
+        )
+        self.assertRefused(
+            self.everyone(),
+            "crm.engagement.definition",
+            "create",
+            {"name": "Forged", "state": "agreed", "team_id": self.team.id},
+        )
+        definition = (
+            self.env["crm.engagement.definition"]
+            .with_user(self.marketer)
+            .create(
+                {
+                    "name": "Sec engagement",
+                    "team_id": self.team.id,
+                    "rule_ids": [(0, 0, rule)],
+                }
+            )
+        )
+        self.assertRefusedUnchanged(
+            [self.salesman, self.portal],
+            definition,
+            ["name"],
+            "crm.engagement.definition",
+            "write",
+            definition.ids,
+            {"name": "Renamed by sales"},
+        )
+        self.assertRefused(
+            [self.salesman, self.portal],
+            "crm.engagement.rule",
+            "create",
+            dict(rule, definition_id=definition.id, signal_type="mail_open"),
+        )
+        self.assertRefusedUnchanged(
+            [self.salesman, self.marketer, self.marketing_manager, self.portal],
+            definition,
+            names,
+            "crm.engagement.definition",
+            "action_agree_sales",
+            definition.ids,
+        )
+        ok, result = self.rpc(
+            self.sales_manager,
+            "crm.engagement.definition",
+            "action_agree_sales",
+            definition.ids,
+        )
+        self.assertTrue(ok, result)
+        self.assertRefusedUnchanged(
+            [self.salesman, self.marketer, self.sales_manager, self.portal],
+            definition,
+            names,
+            "crm.engagement.definition",
+            "action_agree_marketing",
+            definition.ids,
+        )
+        ok, result = self.rpc(
+            self.marketing_manager,
+            "crm.engagement.definition",
+            "action_agree_marketing",
+            definition.ids,
+        )
+        self.assertTrue(ok, result)
+        self.assertEqual(definition.state, "agreed")
+        ok, result = self.rpc(
+            self.salesman,
+            "crm.engagement.definition",
+            "action_view_leads",
+            definition.ids,
+        )
+        self.assertTrue(ok, result)
+        self.assertRefused(
+            [self.portal],
+            "crm.engagement.definition",
+            "action_view_leads",
+            definition.ids,
+        )
+        self.assertRefusedUnchanged(
+            [self.salesman, self.portal],
+            definition,
+            names,
+            "crm.engagement.definition",
+            "action_reopen",
+            definition.ids,
+        )
+        # a rule changed over the API reopens the agreed definition, logged
+        ok, result = self.rpc(
+            self.marketer,
+            "crm.engagement.rule",
+            "write",
+            definition.rule_ids.ids,
+            {"points": 99},
+        )
+        self.assertTrue(ok, result)
+        definition.invalidate_recordset()
+        self.assertEqual(definition.state, "draft")
+        self.assertIn(self.marketer.name, definition.message_ids[0].body)
+
+    def test_engagement_score_comes_from_signals_only(self):
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.marketer)
+            .create({"name": "Sec engaged", "type": "lead", "team_id": self.team.id})
+        )
+        names = [
+            "engagement_score",
+            "engagement_grade",
+            "engagement_definition_id",
+            "lead_grade",
+            "fit_grade",
+        ]
+        for vals in (
+            {"engagement_score": 95},
+            {"engagement_grade": "1"},
+            {"lead_grade": "A1"},
+            {"fit_grade": "A"},
+        ):
+            self.assertRefusedUnchanged(
+                self.everyone(), lead, names, "crm.lead", "write", lead.ids, vals
+            )
+        # Email Marketing's traces are its users' own: our roles cannot
+        # open or click a mail on a prospect's behalf
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Sec",
+                "body_html": "<p>x</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+            }
+        )
+        trace = self.env["mailing.trace"].create(
+            {
+                "model": "crm.lead",
+                "res_id": lead.id,
+                "mass_mailing_id": mailing.id,
+                "trace_status": "sent",
+            }
+        )
+        for method in ("set_opened", "set_clicked", "set_replied", "set_bounced"):
+            self.assertRefusedUnchanged(
+                self.everyone(),
+                trace,
+                ["trace_status", "open_datetime", "links_click_datetime"],
+                "mailing.trace",
+                method,
+                trace.ids,
+            )

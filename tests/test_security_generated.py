@@ -24,6 +24,11 @@ from odoo.tests import tagged
 from ..models.lifecycle.crm_lead import LEAD_CREATE_RULE_FIELDS
 from .common import SecurityRpcCase, execute_kw
 
+
+def _fresh_team(case):
+    return case.env["crm.team"].create({"name": "Generated engagement team"}).id
+
+
 # What each role may try to create per guarded model (a valid record but for
 # the forged values); the test of the enumeration fails on a model missing.
 SAMPLES = {
@@ -44,6 +49,11 @@ SAMPLES = {
     "crm.sla.policy": lambda case: {"name": "Generated SLA", "followup_hours": 4},
     "utm.campaign": lambda case: {"name": "Generated campaign"},
     "crm.nurture.program": lambda case: {"name": "Generated program"},
+    # one definition per team: each attempt on a team of its own
+    "crm.engagement.definition": lambda case: {
+        "name": "Generated engagement",
+        "team_id": _fresh_team(case),
+    },
     # history: only the pipeline creates these, every attempt is refused
     "crm.lead.handoff": None,
     "crm.lead.sla": None,
@@ -282,6 +292,19 @@ SIGNOFF_SAMPLES = {
         }
     ),
 }
+ENGAGEMENT_RULE = {"signal_type": "mail_click", "points": 10, "half_life_days": 14}
+SIGNOFF_SAMPLES["crm.engagement.definition"] = lambda case: case.env[
+    "crm.engagement.definition"
+].create(
+    {
+        "name": "Generated signed engagement",
+        "team_id": _fresh_team(case),
+        "rule_ids": [
+            (0, 0, ENGAGEMENT_RULE),
+            (0, 0, ENGAGEMENT_RULE | {"signal_type": "mail_reply"}),
+        ],
+    }
+)
 # Terms held by the agreement's lines: (description, change as an RPC call)
 SIGNOFF_LINE_CHANGES = {
     "crm.alignment.goal": [
@@ -365,6 +388,29 @@ SIGNOFF_LINE_CHANGES = {
             ),
         ),
     ],
+    "crm.engagement.definition": [
+        (
+            "a signal's points",
+            lambda case, rec: (
+                "crm.engagement.rule",
+                "write",
+                rec.rule_ids[:1].ids,
+                {"points": 1},
+            ),
+        ),
+        (
+            "a new signal",
+            lambda case, rec: (
+                "crm.engagement.rule",
+                "create",
+                ENGAGEMENT_RULE | {"definition_id": rec.id, "signal_type": "mail_open"},
+            ),
+        ),
+        (
+            "a removed signal",
+            lambda case, rec: ("crm.engagement.rule", "unlink", rec.rule_ids[:1].ids),
+        ),
+    ],
 }
 
 
@@ -416,6 +462,8 @@ class TestGeneratedSignoffAttacks(GeneratedAttackCase):
             )
         if field.type == "html":
             return "<p>Changed after the first signature</p>"
+        if field.type == "integer":
+            return current + 1
         return f"{current or ''} changed"
 
     def test_every_signoff_model_is_attacked(self):

@@ -302,6 +302,33 @@ PUBLIC_METHODS = {
         "crm.nurture.program",
         "action_view_enrolments",
     ): "TestNurtureRpc.test_programs_are_designed_by_marketing_and_signed_by_both",
+    **{
+        ("crm.engagement.definition", method): (
+            "TestEngagementRpc."
+            "test_engagement_definitions_are_designed_by_marketing_and_signed_by_both"
+        )
+        for method in (
+            "create",
+            "write",
+            "action_agree_sales",
+            "action_agree_marketing",
+            "action_reopen",
+            "action_view_leads",
+        )
+    },
+    **{
+        ("crm.engagement.rule", method): (
+            "TestEngagementRpc."
+            "test_engagement_definitions_are_designed_by_marketing_and_signed_by_both"
+        )
+        for method in ("create", "write")
+    },
+    **{
+        ("mailing.trace", method): (
+            "TestEngagementRpc.test_engagement_score_comes_from_signals_only"
+        )
+        for method in ("set_opened", "set_clicked", "set_replied", "set_bounced")
+    },
     (
         "crm.nurture.step",
         "create",

@@ -406,6 +406,29 @@ class TestNurtureTour(TourCase):
         )
         program.with_user(sales_manager).action_agree_sales()
         program.with_user(marketing_manager).action_agree_marketing()
+        engagement = (
+            self.env["crm.engagement.definition"]
+            .with_user(marketer)
+            .create(
+                {
+                    "name": "Tour engagement",
+                    "team_id": team.id,
+                    "rule_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "signal_type": "mail_open",
+                                "points": 10,
+                                "half_life_days": 14,
+                            },
+                        )
+                    ],
+                }
+            )
+        )
+        engagement.with_user(sales_manager).action_agree_sales()
+        engagement.with_user(marketing_manager).action_agree_marketing()
         lead = (
             self.env["crm.lead"]
             .with_user(marketer)
@@ -427,6 +450,19 @@ class TestNurtureTour(TourCase):
         self.assertEqual(lead.nurture_program_id, program)
         self.env["crm.nurture.enrolment"]._cron_run_steps()
         self.assertEqual(lead.nurture_touch_ids.outcome, "done")
+        # the prospect opens the e-mail: Email Marketing's own tracking URL
+        # (the mail itself is deleted once sent; its trace keeps its id)
+        trace = lead.nurture_touch_ids.mailing_trace_id
+        token = self.env["mail.mail"]._generate_mail_recipient_token(
+            trace.mail_mail_id_int
+        )
+        response = self.url_open(
+            f"/mail/track/{trace.mail_mail_id_int}/{token}/blank.gif"
+        )
+        self.assertEqual(response.status_code, 200)
+        lead.invalidate_recordset()
+        self.assertEqual(lead.engagement_score, 10)
+        self.assertEqual(lead.engagement_grade, "3")
         self.start_tour(
             f"/odoo/crm/{lead.id}",
             "crm_alignment_nurture_history_tour",

@@ -19,6 +19,8 @@ LIST_TERMS = (
     "date_end",
     "marketing_owner_id",
     "sales_owner_id",
+    "mqa_engagement_from",
+    "mqa_roles_from",
 )
 LIST_TRANSITIONS = {
     "agreed": ("proposed",),
@@ -77,6 +79,22 @@ class CrmTargetAccountList(models.Model):
         string="Start", default=fields.Date.context_today, tracking=True
     )
     date_end = fields.Date(string="End", tracking=True)
+    # the marketing-qualified account rule, signed with the list
+    mqa_engagement_from = fields.Integer(
+        string="Qualified From Engagement",
+        default=40,
+        tracking=True,
+        help="An account of the list is marketing-qualified when its leads' "
+        "engagement scores add up to this (0: no rule) and enough "
+        "buying-committee roles engaged.",
+    )
+    mqa_roles_from = fields.Integer(
+        string="Roles Engaged At Least",
+        default=2,
+        tracking=True,
+        help="Buying-committee roles whose contact engaged, for an account to "
+        "be marketing-qualified.",
+    )
     state = fields.Selection(
         selection=LIST_STATES,
         default="proposed",
@@ -127,6 +145,16 @@ class CrmTargetAccountList(models.Model):
                         name=target_list.name,
                     )
                 )
+
+    @api.constrains("mqa_engagement_from", "mqa_roles_from")
+    def _check_mqa_rule(self):
+        if any(
+            target_list.mqa_engagement_from < 0 or target_list.mqa_roles_from < 0
+            for target_list in self
+        ):
+            raise ValidationError(
+                self.env._("The marketing-qualified account rule cannot be negative.")
+            )
 
     # ------------------------------------------------------------
     # CRUD

@@ -16,6 +16,14 @@ SCORE_BANDS = [
     ("warm", "50-74"),
     ("hot", "75-100"),
 ]
+# The fit grade of the grade matrix (fit x engagement), from the BANT score.
+FIT_GRADES = [
+    ("A", "A (75-100)"),
+    ("B", "B (50-74)"),
+    ("C", "C (25-49)"),
+    ("D", "D (0-24)"),
+]
+FIT_GRADE_FROM = (("A", 75), ("B", 50), ("C", 25))
 AUTO_HANDOFF_BATCH = 1000
 
 _logger = logging.getLogger(__name__)
@@ -32,6 +40,12 @@ def _score(weighted_points, total_weight):
 
 def _band(score):
     return SCORE_BANDS[min(score // 25, 3)][0]
+
+
+def _fit_grade(score):
+    return next(
+        (grade for grade, start in FIT_GRADE_FROM if (score or 0) >= start), "D"
+    )
 
 
 class CrmLead(models.Model):
@@ -141,6 +155,14 @@ class CrmLead(models.Model):
         compute="_compute_bant_score_band",
         store=True,
     )
+    fit_grade = fields.Selection(
+        prefetch="crm_alignment",
+        selection=FIT_GRADES,
+        string="Fit Grade",
+        compute="_compute_bant_score_band",
+        store=True,
+        help="From the BANT score: A 75-100, B 50-74, C 25-49, D below.",
+    )
     bant_explanation = fields.Html(
         string="Score Explanation",
         compute="_compute_bant_explanation",
@@ -178,6 +200,7 @@ class CrmLead(models.Model):
     def _compute_bant_score_band(self):
         for lead in self:
             lead.bant_score_band = _band(lead.bant_score)
+            lead.fit_grade = _fit_grade(lead.bant_score)
 
     @api.depends(
         *BANT_ANSWER_FIELDS,
@@ -380,6 +403,8 @@ class CrmLead(models.Model):
             and lead.active
             and lead.lifecycle_stage in ("new", "nurture")
         )
+        # a nurture program may want engagement too before sales gets it
+        ready -= ready._nurture_held()
         if ready:
             ready._alignment_guarded_write({"lifecycle_stage": "sales_ready"})
             auto = ready.filtered(
@@ -451,10 +476,12 @@ class CrmLead(models.Model):
                     LEFT JOIN res_company company ON company.id = old.company_id
                         WHERE new.id = old.id AND new.id = ANY(%s) AND new.active
                           AND new.lifecycle_stage IN ('new', 'nurture')
+                          AND NOT %s
                     RETURNING new.id, old.lifecycle_stage""",
                     fields.Datetime.now(),
                     fields.Datetime.now(),
                     became_ready,
+                    self._nurture_held_sql(SQL("new")),
                 )
             )
             moves.update(
@@ -479,6 +506,8 @@ class CrmLead(models.Model):
                 "bant_score",
                 "bant_sales_ready",
                 "bant_score_band",
+                "fit_grade",
+                "lead_grade",
                 "lifecycle_stage",
                 "sales_ready_date",
                 "hours_to_sales_ready",
@@ -489,6 +518,16 @@ class CrmLead(models.Model):
         moved = [
             lead_id for lead_id, (_old, new) in moves.items() if new == "sales_ready"
         ]
+        # the same as a move through the door: out of nurture, out of its program
+        self._nurture_after_write(
+            self.browse(
+                [
+                    lead_id
+                    for lead_id, (old, new) in moves.items()
+                    if old == "nurture" and new == "sales_ready"
+                ]
+            )
+        )
         summary = {}
         for _lead_id, profile_id, old, new in rows:
             changed, up, down = summary.get(profile_id, (0, 0, 0))
@@ -657,7 +696,9 @@ def _rescore_query(where):
                bant_score_band = CASE WHEN r.new_score >= 75 THEN 'hot'
                                       WHEN r.new_score >= 50 THEN 'warm'
                                       WHEN r.new_score >= 25 THEN 'cool'
-                                      ELSE 'cold' END
+                                      ELSE 'cold' END,
+               fit_grade = %(fit_grade)s,
+               lead_grade = %(fit_grade)s || COALESCE(lead.engagement_grade, '4')
           FROM result r
          WHERE lead.id = r.id
            AND (lead.bant_score IS DISTINCT FROM r.new_score
@@ -671,6 +712,16 @@ def _rescore_query(where):
         disqualified=SQL(" OR ").join(part["disqualified"] for part in parts),
         joins=SQL(" ").join(part["join"] for part in parts),
         where=where,
+        fit_grade=SQL(" ").join(
+            [
+                SQL("CASE"),
+                *(
+                    SQL("WHEN r.new_score >= %s THEN %s", start, grade)
+                    for grade, start in FIT_GRADE_FROM
+                ),
+                SQL("ELSE 'D' END"),
+            ]
+        ),
     )
 
 

@@ -2,7 +2,7 @@ import json
 
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 SIGN_OFF_FIELDS = (
@@ -135,6 +135,41 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
                 ),
                 lines,
             )
+
+    def _signoff_reopen_if_agreed(self):
+        """A change to the terms of an agreed record takes it back to draft:
+        both sides sign what it now says; nothing runs under it meanwhile."""
+        agreed = self.filtered(
+            lambda rec: rec[self._guarded_state_field] == self._signoff_agreed_state
+        )
+        if not agreed:
+            return
+        for record in agreed:
+            signers = record.sales_agreed_user_id | record.marketing_agreed_user_id
+            record._alignment_transition(
+                self._signoff_draft_state, self._signoff_clear_vals(), check_role=False
+            )
+            record._signoff_log_cleared(
+                self.env._(
+                    "%(user)s changed the agreed terms: back to draft until both "
+                    "sides sign again (signed by %(signers)s).",
+                    user=self.env.user.name,
+                    signers=", ".join(signers.mapped("name")),
+                ),
+                [],
+            )
+
+    @api.model
+    def _signoff_lines_changed(self, changes):
+        """Lines of these records (steps, rules) were added, changed or
+        removed: an agreed record reopens, a half-signed one loses its
+        signatures, both logged.
+
+        :param changes: {record: [text, ...]} what changed, for the log
+        """
+        records = self.browse([record.id for record in changes])
+        records._signoff_reopen_if_agreed()
+        self._signoff_terms_changed(changes)
 
     def _signoff_log_cleared(self, text, lines):
         body = Markup("<p>%s</p>") % text

@@ -48,6 +48,11 @@ LEAD_GUARDED_FIELDS = (
     "bant_score",
     "bant_sales_ready",
     "bant_score_band",
+    "fit_grade",
+    "engagement_score",
+    "engagement_grade",
+    "engagement_definition_id",
+    "lead_grade",
     "target_partner_id",
     "target_account_id",
     "target_tier",
@@ -323,6 +328,7 @@ class CrmLead(models.Model):
         if self._alignment_guard_granted():
             vals = self._funnel_prepare_write(vals)
         sla_paused_before = self._sla_before_write(vals)
+        nurtured_before = self._nurture_before_write(vals)
         result = super(
             CrmLead, self.with_context(**{WRITTEN_FIELDS_KEY: frozenset(vals)})
         ).write(vals)
@@ -330,6 +336,7 @@ class CrmLead(models.Model):
         self._bant_after_write(vals)
         self._sla_after_write(vals, sla_paused_before)
         self._funnel_after_write(vals)
+        self._nurture_after_write(nurtured_before)
         return result
 
     @api.model

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..lifecycle.crm_lead import _browse_given
 
@@ -209,6 +210,98 @@ class CrmLead(models.Model):
         idle._nurture_enrol(
             demotion=True, why=self.env._("no longer sales-ready (BANT)")
         )
+
+    @api.model
+    def _nurture_held_sql(self, lead):
+        """SQL: the lead (alias ``lead``) is in a running enrolment whose
+        program wants more engagement before it goes back to sales. Defined
+        once: the ORM path (_nurture_held) and the BANT re-score's SQL."""
+        return SQL(
+            """EXISTS (SELECT 1 FROM crm_nurture_enrolment held_enrolment
+                         JOIN crm_nurture_program held_program
+                           ON held_program.id = held_enrolment.program_id
+                        WHERE held_enrolment.lead_id = %(lead)s.id
+                          AND held_enrolment.state IN ('active', 'paused')
+                          AND held_program.exit_engagement_score
+                              > COALESCE(%(lead)s.engagement_score, 0))""",
+            lead=lead,
+        )
+
+    def _nurture_held(self):
+        """The nurtured leads among these that their program keeps until
+        their engagement reaches its exit score."""
+        nurtured = self.filtered(lambda lead: lead.lifecycle_stage == "nurture")
+        if not nurtured:
+            return self.browse()
+        self.env["crm.nurture.enrolment"].flush_model(
+            ["lead_id", "state", "program_id"]
+        )
+        self.env["crm.nurture.program"].flush_model(["exit_engagement_score"])
+        self.flush_recordset(["engagement_score"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT lead.id FROM crm_lead lead WHERE lead.id = ANY(%s) AND %s",
+                nurtured.ids,
+                self._nurture_held_sql(SQL("lead")),
+            )
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    def _nurture_before_write(self, vals):
+        """Hook of the door: the nurtured leads this write may take out of
+        nurturing (only a nurtured lead is in a running program)."""
+        stage = vals.get("lifecycle_stage")
+        if (stage is None or stage in ("new", "nurture")) and vals.get(
+            "active", True
+        ) is not False:
+            return self.browse()
+        return self.filtered(lambda lead: lead.lifecycle_stage == "nurture")
+
+    def _nurture_after_write(self, nurtured):
+        """Hook of the door: a nurtured lead that left nurturing (or was
+        archived, lost) leaves its program; Sales-Ready again, it goes Back
+        to Sales.
+
+        :param nurtured: what _nurture_before_write returned"""
+        if not nurtured:
+            return
+        running = (
+            self.env["crm.nurture.enrolment"]
+            .sudo()
+            .search([("lead_id", "in", nurtured.ids), ("state", "in", RUNNING)])
+        )
+        if not running:
+            return
+        back = running.filtered(
+            lambda enrolment: enrolment.lead_id.active
+            and enrolment.lead_id.lifecycle_stage == "sales_ready"
+        )
+        back._enrolment_requalify()
+        for enrolment in running - back:
+            lead = enrolment.lead_id
+            enrolment._enrolment_end(
+                self.env._(
+                    "the lead left nurturing (%(stage)s)",
+                    stage=dict(
+                        lead._fields["lifecycle_stage"]._description_selection(self.env)
+                    ).get(lead.lifecycle_stage)
+                    if lead.active
+                    else self.env._("archived or lost"),
+                )
+            )
+
+    def _nurture_after_engagement(self):
+        """Hook of the engagement re-score: a nurtured lead whose fit makes
+        it sales-ready and whose engagement now reaches its program's exit
+        goes back to sales (handed off where the team does that)."""
+        warm = self.filtered(
+            lambda lead: lead.active
+            and lead.lifecycle_stage == "nurture"
+            and lead.bant_sales_ready
+            and lead.bant_profile_id
+        )
+        if warm:
+            warm._bant_sync_lifecycle()
 
     def action_view_nurture(self):
         self.ensure_one()

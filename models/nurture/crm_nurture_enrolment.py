@@ -9,12 +9,14 @@ ENROLMENT_STATES = [
     ("paused", "Paused"),
     ("done", "Completed"),
     ("ended", "Ended"),
+    ("requalified", "Back to Sales"),
 ]
 ENROLMENT_TRANSITIONS = {
     "paused": ("active",),
     "active": ("paused",),
     "done": ("active",),
     "ended": ("active", "paused"),
+    "requalified": ("active", "paused"),
 }
 # trace statuses that count as opened (a reply was read)
 OPENED = ("open", "reply")
@@ -65,6 +67,11 @@ class CrmNurtureEnrolment(models.Model):
     enrolled_by_id = fields.Many2one(comodel_name="res.users", string="Enrolled By")
     reason = fields.Char(string="Why", help="What enrolled the lead.")
     ended_date = fields.Datetime(string="Ended On")
+    exit_signals = fields.Text(
+        string="Brought Back By",
+        help="The engagement signals that counted most when the lead went back "
+        "to sales.",
+    )
     touch_ids = fields.One2many(
         comodel_name="crm.nurture.touch",
         inverse_name="enrolment_id",
@@ -239,6 +246,46 @@ class CrmNurtureEnrolment(models.Model):
         )
         self._enrolment_log(self.env._("Nurturing ended: %(why)s.", why=why))
 
+    def _enrolment_requalify(self):
+        """The lead is Sales-Ready again (fit and engagement): the enrolment
+        ends as Back to Sales, with the signals that counted most."""
+        if not self:
+            return
+        rows = self.lead_id._engagement_signal_rows()
+        labels = dict(
+            self.env["crm.engagement.rule"]
+            ._fields["signal_type"]
+            ._description_selection(self.env)
+        )
+        now = fields.Datetime.now()
+        for enrolment in self:
+            lead = enrolment.lead_id
+            top = sorted(rows.get(lead.id, []), key=lambda row: -row["value"])[:3]
+            signals = "; ".join(
+                f"{labels.get(row['signal_type'], row['signal_type'])} "
+                f"{fields.Date.to_string(row['signal_date'])} ({row['value']:+.1f})"
+                for row in top
+            ) or self.env._("the BANT fit alone")
+            enrolment._alignment_transition(
+                "requalified",
+                {"ended_date": now, "exit_signals": signals},
+                check_role=False,
+            )
+            lead._message_log(
+                body=Markup("<p>%s</p>")
+                % self.env._(
+                    "Back to sales from the nurture program %(program)s: fit "
+                    "%(fit)s (BANT %(bant)s), engagement %(score)s (exit at "
+                    "%(exit)s). Brought back by: %(signals)s.",
+                    program=enrolment.program_id.name,
+                    fit=lead.fit_grade or "D",
+                    bant=lead.bant_score,
+                    score=lead.engagement_score,
+                    exit=enrolment.program_id.exit_engagement_score,
+                    signals=signals,
+                )
+            )
+
     def _enrolment_log(self, text):
         text = text.replace("%(user)s", self.env.user.name)
         for enrolment in self:
@@ -275,8 +322,10 @@ class CrmNurtureEnrolment(models.Model):
         return SQL(
             """SELECT e.id FROM crm_nurture_enrolment e
                  JOIN crm_nurture_program p ON p.id = e.program_id
+                 JOIN crm_lead lead ON lead.id = e.lead_id
                 WHERE e.state = 'active' AND e.next_date <= %s
                   AND e.step_id IS NOT NULL AND p.state = 'agreed'
+                  AND lead.active AND lead.lifecycle_stage = 'nurture'
                 ORDER BY e.next_date, e.id %s""",
             fields.Datetime.now(),
             SQL("LIMIT %s FOR UPDATE OF e SKIP LOCKED", limit) if limit else SQL(),
@@ -359,7 +408,6 @@ class CrmNurtureEnrolment(models.Model):
         return result
 
     def _run_email_step(self, step):
-        leads = self.lead_id
         results = {}
         for enrolment in self:
             lead = enrolment.lead_id
@@ -375,7 +423,27 @@ class CrmNurtureEnrolment(models.Model):
                 }
         mailing = step._step_mailing()
         sendable = self.filtered(lambda e: e.id not in results)
-        # sent by an earlier, killed run: traced already, not sent again
+        # sent by an earlier, killed run: traced already, not sent again.
+        # A trace is this enrolment's when no step done claims it yet (an
+        # earlier enrolment in the same program claimed its own).
+        unclaimed = self._unclaimed_traces(mailing, sendable.lead_id.ids)
+        unsent = sendable.filtered(lambda e: e.lead_id.id not in unclaimed)
+        if unsent:
+            mailing.with_context(mail_notify_force_send=False)._action_send_mail(
+                res_ids=unsent.lead_id.ids
+            )
+            unclaimed = self._unclaimed_traces(mailing, sendable.lead_id.ids)
+        for enrolment in sendable:
+            trace = unclaimed.get(enrolment.lead_id.id)
+            results[enrolment.id] = {
+                "outcome": "done",
+                "mailing_trace_id": trace.id if trace else False,
+            }
+        return results
+
+    @api.model
+    def _unclaimed_traces(self, mailing, lead_ids):
+        """{lead id: its latest trace of ``mailing`` no step done claims}."""
         traces = (
             self.env["mailing.trace"]
             .sudo()
@@ -383,47 +451,18 @@ class CrmNurtureEnrolment(models.Model):
                 [
                     ("mass_mailing_id", "=", mailing.id),
                     ("model", "=", "crm.lead"),
-                    ("res_id", "in", leads.ids),
-                ]
+                    ("res_id", "in", lead_ids),
+                ],
+                order="id",
             )
         )
-        traced = {}
-        for trace in traces:
-            traced.setdefault(trace.res_id, []).append(trace)
-        unsent = sendable.filtered(
-            lambda e: not any(
-                t.create_date >= e.enrolled_date for t in traced.get(e.lead_id.id, [])
-            )
+        claimed = set(
+            self.env["crm.nurture.touch"]
+            .sudo()
+            .search([("mailing_trace_id", "in", traces.ids)])
+            .mailing_trace_id.ids
         )
-        if unsent:
-            mailing.with_context(mail_notify_force_send=False)._action_send_mail(
-                res_ids=unsent.lead_id.ids
-            )
-            traces = (
-                self.env["mailing.trace"]
-                .sudo()
-                .search(
-                    [
-                        ("mass_mailing_id", "=", mailing.id),
-                        ("model", "=", "crm.lead"),
-                        ("res_id", "in", sendable.lead_id.ids),
-                    ],
-                    order="id",
-                )
-            )
-            for trace in traces:
-                traced.setdefault(trace.res_id, []).append(trace)
-        for enrolment in sendable:
-            trace = [
-                t
-                for t in traced.get(enrolment.lead_id.id, [])
-                if t.create_date >= enrolment.enrolled_date
-            ][-1:]
-            results[enrolment.id] = {
-                "outcome": "done",
-                "mailing_trace_id": trace[0].id if trace else False,
-            }
-        return results
+        return {trace.res_id: trace for trace in traces if trace.id not in claimed}
 
     def _run_activity_step(self, step):
         results = {}

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 PROGRAM_STATES = [("draft", "Draft"), ("agreed", "Agreed")]
 PROGRAM_TRANSITIONS = {"agreed": ("draft",), "draft": ("agreed",)}
@@ -12,6 +12,7 @@ PROGRAM_TERMS = (
     "enrol_on_demotion",
     "enrol_from_new",
     "cold_outcome",
+    "exit_engagement_score",
     "description",
 )
 
@@ -72,6 +73,14 @@ class CrmNurtureProgram(models.Model):
         required=True,
         help="What happens to a lead still cold after the last step.",
     )
+    exit_engagement_score = fields.Integer(
+        string="Back to Sales From Engagement",
+        default=20,
+        tracking=True,
+        help="A nurtured lead goes back to sales (Sales-Ready) when its BANT "
+        "fit makes it sales-ready and its engagement score reaches this. 0: "
+        "the fit alone brings it back.",
+    )
     step_ids = fields.One2many(
         comodel_name="crm.nurture.step",
         inverse_name="program_id",
@@ -95,6 +104,13 @@ class CrmNurtureProgram(models.Model):
     active_enrolment_count = fields.Integer(
         string="Leads Enrolled", compute="_compute_active_enrolment_count"
     )
+
+    @api.constrains("exit_engagement_score")
+    def _check_exit_engagement_score(self):
+        if any(program.exit_engagement_score < 0 for program in self):
+            raise ValidationError(
+                self.env._("The engagement that brings a lead back cannot be negative.")
+            )
 
     def _compute_active_enrolment_count(self):
         counts = dict(
@@ -127,7 +143,7 @@ class CrmNurtureProgram(models.Model):
         self._program_check_designer()
         covered = set(vals) & set(PROGRAM_TERMS)
         if covered:
-            self._program_reopen_if_agreed()
+            self._signoff_reopen_if_agreed()
         return self._signoff_write_terms(vals, super().write)
 
     @api.ondelete(at_uninstall=False)
@@ -150,29 +166,6 @@ class CrmNurtureProgram(models.Model):
         raise AccessError(
             self.env._("Only marketing and the managers design nurture programs.")
         )
-
-    def _program_reopen_if_agreed(self):
-        """A change to an agreed program takes it back to draft: both sign
-        what it now sends. Its enrolments wait (the job runs agreed programs
-        only)."""
-        agreed = self.filtered(lambda program: program.state == "agreed")
-        if not agreed:
-            return
-        signers = agreed.sales_agreed_user_id | agreed.marketing_agreed_user_id
-        agreed._alignment_transition(
-            "draft", self._signoff_clear_vals(), check_role=False
-        )
-        for program in agreed:
-            program._signoff_log_cleared(
-                self.env._(
-                    "%(user)s changed the agreed program: it is back to draft and "
-                    "runs no step until both sides sign again (signed by "
-                    "%(signers)s).",
-                    user=self.env.user.name,
-                    signers=", ".join(signers.mapped("name")),
-                ),
-                [],
-            )
 
     # ------------------------------------------------------------
     # SIGN-OFF

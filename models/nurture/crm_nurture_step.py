@@ -184,9 +184,7 @@ class CrmNurtureStep(models.Model):
         for step in self:
             if changed is None or changed(step):
                 changes.setdefault(step.program_id, []).append(describe(step))
-        programs = Program.browse([program.id for program in changes])
-        programs._program_reopen_if_agreed()
-        Program._signoff_terms_changed(changes)
+        Program._signoff_lines_changed(changes)
 
     def _step_terms(self):
         self.ensure_one()

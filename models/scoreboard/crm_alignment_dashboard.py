@@ -211,6 +211,18 @@ class CrmAlignmentDashboard(models.TransientModel):
         string="Target-Account Pipeline", compute="_compute_figures"
     )
     sources_table = fields.Json(string="Sources That Pay", compute="_compute_figures")
+    nurture_enrolled_count = fields.Integer(
+        string="Enrolled in Nurture",
+        compute="_compute_figures",
+        help="Leads enrolled in a nurture program in the period.",
+    )
+    nurture_requalified_count = fields.Integer(
+        string="Back to Sales From Nurture",
+        compute="_compute_figures",
+        help="Nurtured leads whose fit and engagement brought them back to sales "
+        "in the period (the goal measure Re-qualified leads).",
+    )
+    nurture_table = fields.Json(string="Nurture Programs", compute="_compute_figures")
     goal_line_ids = fields.Many2many(
         comodel_name="crm.alignment.goal.line",
         string="Goals",
@@ -308,6 +320,7 @@ class CrmAlignmentDashboard(models.TransientModel):
                     .search_count(board._drill_domain("content_won")),
                     "target_pipeline_revenue": board._target_pipeline(),
                     "sources_table": board._sources_table(scope, funnel_sets),
+                    **board._nurture_figures(scope),
                     "goal_line_ids": board._goal_lines(),
                 }
             )
@@ -474,6 +487,58 @@ class CrmAlignmentDashboard(models.TransientModel):
             [(self.env._("Reason"), "char"), (self.env._("Recycle events"), "integer")],
             rows,
         )
+
+    def _nurture_figures(self, scope):
+        nurture = self.env["crm.alignment.scoreboard"]._nurture(scope)
+        programs = self.env["crm.nurture.program"].browse(
+            [key for key in nurture if key is not None]
+        )
+        names = {program.id: program.display_name for program in programs}
+        rows = sorted(
+            (
+                [
+                    names.get(program_id, "-"),
+                    figures["enrolled"],
+                    figures["running"],
+                    figures["steps"],
+                    figures["open_rate"],
+                    figures["click_rate"],
+                    figures["reply_rate"],
+                    figures["requalified"],
+                    figures["accepted"],
+                    figures["won"],
+                    figures["median_days"],
+                    figures["cold"],
+                ]
+                for program_id, figures in nurture.items()
+                if program_id is not None
+            ),
+            key=lambda row: -row[1],
+        )
+        table = self._table_data(
+            [
+                (self.env._("Program"), "char"),
+                (self.env._("Enrolled"), "integer"),
+                (self.env._("Still running"), "integer"),
+                (self.env._("Steps done"), "integer"),
+                (self.env._("Opened"), "percentage"),
+                (self.env._("Clicked"), "percentage"),
+                (self.env._("Replied"), "percentage"),
+                (self.env._("Back to sales"), "integer"),
+                (self.env._("Then accepted"), "integer"),
+                (self.env._("Then won"), "integer"),
+                (self.env._("Median days in nurture"), "float"),
+                (self.env._("Ended cold"), "integer"),
+            ],
+            rows,
+        )
+        return {
+            "nurture_enrolled_count": nurture.get(None, {}).get("enrolled", 0),
+            "nurture_requalified_count": self.env["crm.nurture.enrolment"].search_count(
+                self._drill_domain("nurture_requalified")
+            ),
+            "nurture_table": table,
+        }
 
     def _sources_table(self, scope, funnel_sets, limit=8):
         """Sources by won revenue (closed in the period), marketing-sourced
@@ -650,6 +715,10 @@ class CrmAlignmentDashboard(models.TransientModel):
                 *team,
                 *company,
             ]
+        if figure == "nurture_enrolled":
+            return Scoreboard._nurture_domain(scope, "enrolled_date")
+        if figure == "nurture_requalified":
+            return Scoreboard._requalified_domain(scope)
         if figure == "content":
             lead_scope = team and [("lead_id.team_id", "in", scope["team_ids"])]
             return [
@@ -667,6 +736,8 @@ class CrmAlignmentDashboard(models.TransientModel):
             "breaches": "crm.lead.sla",
             "recycles": "crm.lead.handoff",
             "content": "crm.marketing.content.share",
+            "nurture_enrolled": "crm.nurture.enrolment",
+            "nurture_requalified": "crm.nurture.enrolment",
         }.get(figure, "crm.lead")
 
     def action_drill_down(self, figure=None):

@@ -37,6 +37,12 @@ GOAL_KPIS = {
         "hours",
         False,
     ),
+    "requalified_leads": (
+        "Re-qualified leads (back to sales from nurture)",
+        "marketing",
+        "count",
+        True,
+    ),
     "sales_sourced_won_revenue": (
         "Won revenue from marketing-sourced leads",
         "sales",
@@ -482,6 +488,109 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         }
 
     @api.model
+    def _nurture_domain(self, scope, date_field):
+        """Nurture enrolments by one of their dates in the period (their
+        team and company are their lead's)."""
+        start, end = self._scope_bounds(scope)
+        domain = [(date_field, ">=", start), (date_field, "<=", end)]
+        if scope.get("team_ids") is not None:
+            domain.append(("lead_id.team_id", "in", list(scope["team_ids"])))
+        if scope.get("company_ids"):
+            domain.append(("lead_id.company_id", "in", [*scope["company_ids"], False]))
+        return domain
+
+    @api.model
+    def _requalified_domain(self, scope):
+        """Leads that nurturing brought back to sales in the period: the
+        dashboard's figure, its drill-down and the goal measure."""
+        return [
+            ("state", "=", "requalified"),
+            *self._nurture_domain(scope, "ended_date"),
+        ]
+
+    @api.model
+    def _nurture(self, scope):
+        """Per program, of the leads enrolled in the period: still running,
+        steps done, e-mails opened / clicked / replied, back to sales, then
+        accepted and won, median days in nurture, ended cold.
+
+        :returns: {program id or None (all): figures}, one grouped scan"""
+        touches = (
+            "(SELECT {agg} FROM crm_nurture_touch touch"
+            " LEFT JOIN mailing_trace trace ON trace.id = touch.mailing_trace_id"
+            " WHERE touch.enrolment_id = T.id AND touch.outcome = 'done'{extra})"
+        )
+        after = (
+            "count(*) FILTER (WHERE T.state = 'requalified' AND EXISTS ("
+            "SELECT 1 FROM {table} WHERE {condition}))"
+        )
+        rows = self._aggregate(
+            "crm.nurture.enrolment",
+            self._nurture_domain(scope, "enrolled_date"),
+            [
+                "count(*)",
+                "count(*) FILTER (WHERE T.state IN ('active', 'paused'))",
+                "sum(" + touches.format(agg="count(*)", extra="") + ")",
+                "sum("
+                + touches.format(agg="count(*)", extra=" AND trace.id IS NOT NULL")
+                + ")",
+                "sum("
+                + touches.format(
+                    agg="count(*)", extra=" AND trace.trace_status IN ('open', 'reply')"
+                )
+                + ")",
+                "sum("
+                + touches.format(
+                    agg="count(*)", extra=" AND trace.links_click_datetime IS NOT NULL"
+                )
+                + ")",
+                "sum("
+                + touches.format(
+                    agg="count(*)", extra=" AND trace.trace_status = 'reply'"
+                )
+                + ")",
+                "count(*) FILTER (WHERE T.state = 'requalified')",
+                after.format(
+                    table="crm_lead_handoff h",
+                    condition="h.lead_id = T.lead_id AND h.direction = 'to_sales'"
+                    " AND h.accepted_date >= T.ended_date",
+                ),
+                after.format(
+                    table="crm_lead won",
+                    # WON, in SQL
+                    condition="won.id = T.lead_id AND won.active"
+                    " AND won.probability = 100 AND won.won_date >= T.ended_date",
+                ),
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM"
+                " (T.ended_date - T.enrolled_date)) / 86400.0)"
+                " FILTER (WHERE T.ended_date IS NOT NULL)",
+                "count(*) FILTER (WHERE T.state = 'done')",
+            ],
+            group_by=("T.program_id",),
+        )
+        result = {}
+        for grouping, program_id, *figures in rows:
+            (enrolled, running, steps, sent, opened, clicked, replied, back) = (
+                int(value or 0) for value in figures[:8]
+            )
+            accepted, won, median_days, cold = figures[8:]
+            result[None if grouping else program_id] = {
+                "enrolled": enrolled,
+                "running": running,
+                "steps": steps,
+                "sent": sent,
+                "open_rate": _rate(opened, sent),
+                "click_rate": _rate(clicked, sent),
+                "reply_rate": _rate(replied, sent),
+                "requalified": back,
+                "accepted": accepted,
+                "won": won,
+                "median_days": round(median_days or 0.0, 1),
+                "cold": cold,
+            }
+        return result
+
+    @api.model
     def _goal_actuals(self, scope):
         """{kpi: actual} for the goal lines of one scope."""
         deliveries = self._deliveries(scope)
@@ -496,5 +605,8 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             "followed_within_sla": speed["within_sla"],
             "acceptance_rate": deliveries["handoff_acceptance_rate"],
             "median_followup_hours": speed["p50"],
+            "requalified_leads": self.env["crm.nurture.enrolment"].search_count(
+                self._requalified_domain(scope)
+            ),
             "_quality": deliveries,
         }

@@ -1,4 +1,5 @@
 import { Component } from "@odoo/owl";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { formatFloat, formatInteger, formatMonetary } from "@web/views/fields/formatters";
 import { registry } from "@web/core/registry";
 import { standardFieldProps } from "@web/views/fields/standard_field_props";
@@ -27,6 +28,8 @@ export class AlignmentTableField extends Component {
                 return formatFloat(value, { digits: [16, 1] });
             case "percentage":
                 return `${formatFloat(value, { digits: [16, 1] })} %`;
+            case "datetime":
+                return formatDateTime(deserializeDateTime(value));
             case "monetary":
                 return formatMonetary(value, { currencyId: this.table.currency_id });
             default:
@@ -35,7 +38,7 @@ export class AlignmentTableField extends Component {
     }
 
     isNumber(column) {
-        return column.type !== "char";
+        return !["char", "datetime"].includes(column.type);
     }
 }
 

@@ -58,5 +58,20 @@ registry.category("web_tour.tours").add("crm_alignment_nurture_history_tour", {
             content: "the next step is planned",
             trigger: ".o_field_widget[name='nurture_step_id']:contains('Tour follow-up call')",
         },
+        {
+            content: "the open counts: engagement next to the BANT fit",
+            trigger: ".o_notebook a:contains('Qualification')",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name='engagement_score']:contains('10')",
+        },
+        {
+            trigger: ".o_field_widget[name='lead_grade']:contains('D3')",
+        },
+        {
+            content: "the explanation lists the signal and what it counts today",
+            trigger: ".o_crm_alignment_engagement_explanation tr:has(td:contains('E-mail opened')):has(td:contains('10.0'))",
+        },
     ],
 });

@@ -1,0 +1,295 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..bant.crm_lead import FIT_GRADES
+from .crm_engagement_signal import signals_query
+
+_logger = logging.getLogger(__name__)
+
+# Engagement grade from the team's engagement definition (1 best); with the
+# fit grade (A-D, from BANT) it makes the grade matrix A1 .. D4.
+ENGAGEMENT_GRADES = [("1", "1 (engaged)"), ("2", "2"), ("3", "3"), ("4", "4 (cold)")]
+LEAD_GRADES = [
+    (f"{fit}{engagement}", f"{fit}{engagement}")
+    for fit, _fit_label in FIT_GRADES
+    for engagement, _label in ENGAGEMENT_GRADES
+]
+ENGAGEMENT_FIELDS = (
+    "engagement_score",
+    "engagement_grade",
+    "engagement_definition_id",
+    "lead_grade",
+)
+
+
+class CrmLead(models.Model):
+    """Engagement next to fit: what the prospect does (opens, clicks,
+    replies, visits, events, chats), each signal fading with its half-life,
+    scored under the engagement definition both teams signed, and the grade
+    matrix (A-D fit from BANT, 1-4 engagement). Stored, written in SQL by
+    the re-score (a job, and when a signal arrives), never by a caller."""
+
+    _inherit = "crm.lead"
+
+    engagement_score = fields.Integer(
+        prefetch="crm_alignment",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        help="Sum of the lead's engagement signals, each worth its points "
+        "halved every half-life, capped per kind of signal, under the "
+        "engagement definition both teams signed.",
+    )
+    engagement_grade = fields.Selection(
+        prefetch="crm_alignment",
+        selection=ENGAGEMENT_GRADES,
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    engagement_definition_id = fields.Many2one(
+        prefetch="crm_alignment",
+        comodel_name="crm.engagement.definition",
+        string="Engagement Definition",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    lead_grade = fields.Selection(
+        prefetch="crm_alignment",
+        selection=LEAD_GRADES,
+        string="Grade",
+        compute="_compute_lead_grade",
+        store=True,
+        index=True,
+        help="Fit (A-D, from BANT) and engagement (1-4): A1 is a lead that "
+        "fits and engages, D4 one that does neither.",
+    )
+    engagement_explanation = fields.Json(
+        compute="_compute_engagement_explanation",
+        help="Each signal, when it happened and what it still counts today.",
+    )
+
+    @api.depends("fit_grade", "engagement_grade")
+    def _compute_lead_grade(self):
+        for lead in self:
+            lead.lead_grade = f"{lead.fit_grade or 'D'}{lead.engagement_grade or '4'}"
+
+    def _compute_engagement_explanation(self):
+        rows = self._engagement_signal_rows() if self.ids else {}
+        labels = dict(
+            self.env["crm.engagement.rule"]
+            ._fields["signal_type"]
+            ._description_selection(self.env)
+        )
+        columns = [
+            {"label": self.env._("Signal"), "type": "char"},
+            {"label": self.env._("When"), "type": "datetime"},
+            {"label": self.env._("Points"), "type": "integer"},
+            {"label": self.env._("Half-life (days)"), "type": "float"},
+            {"label": self.env._("Counts Today"), "type": "float"},
+        ]
+        for lead in self:
+            lead_rows = rows.get(lead.id, [])
+            lead.engagement_explanation = {
+                "columns": columns,
+                "rows": [
+                    [
+                        labels.get(row["signal_type"], row["signal_type"])
+                        + (
+                            self.env._(" (capped)")
+                            if row["capped"] and row["first_of_type"]
+                            else ""
+                        ),
+                        fields.Datetime.to_string(row["signal_date"]),
+                        row["points"],
+                        row["half_life_days"],
+                        round(row["value"], 2),
+                    ]
+                    for row in lead_rows
+                ],
+                "empty": (
+                    self.env._("No engagement signal counts for this lead yet.")
+                    if lead.engagement_definition_id
+                    else self.env._(
+                        "No agreed engagement definition scores this lead: both "
+                        "managers sign one for its team or company."
+                    )
+                ),
+            }
+
+    # ------------------------------------------------------------
+    # THE RE-SCORE (one statement, set-based)
+    # ------------------------------------------------------------
+
+    def _engagement_signal_rows(self):
+        """{lead id: [signal row]} of these leads, newest first: each
+        signal's points, half-life and value today under the lead's
+        definition (the figures the stored score adds up)."""
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """WITH leads AS (SELECT unnest(%(ids)s::int[]) AS id),
+                        signals AS (%(signals)s),
+                        definition AS (%(definition)s),
+                        valued AS (%(valued)s)
+                   SELECT lead_id, signal_type, signal_date, points,
+                          half_life_days, value, capped,
+                          row_number() OVER (PARTITION BY lead_id, signal_type
+                                             ORDER BY signal_date DESC) = 1
+                     FROM valued ORDER BY lead_id, signal_date DESC""",
+                ids=self.ids,
+                signals=signals_query(self.env, SQL("leads")),
+                definition=_lead_definition_sql(self.env),
+                valued=_valued_signals_sql(now, per_signal=True),
+            )
+        )
+        result = {}
+        for row in self.env.cr.fetchall():
+            result.setdefault(row[0], []).append(
+                {
+                    "signal_type": row[1],
+                    "signal_date": row[2],
+                    "points": row[3],
+                    "half_life_days": row[4],
+                    "value": float(row[5]),
+                    "capped": row[6],
+                    "first_of_type": row[7],
+                }
+            )
+        return result
+
+    @api.model
+    def _engagement_rescore(self, where=None):
+        """Re-score the leads matching ``where`` (SQL on alias ``lead``; all
+        leads by default) in one statement, then bring back to sales the
+        nurtured leads that warmed up.
+
+        :returns: ids of the leads whose score changed"""
+        # the signals live in other apps' tables (traces, shares, visits)
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """WITH leads AS (
+                       SELECT lead.id FROM crm_lead lead WHERE %(where)s
+                   ), signals AS (%(signals)s),
+                   definition AS (%(definition)s),
+                   per_type AS (%(per_type)s),
+                   scored AS (
+                       SELECT d.lead_id, d.definition_id,
+                              CASE WHEN d.definition_id IS NULL THEN 0
+                                   ELSE GREATEST(0,
+                                        round(COALESCE(sum(t.value), 0)))::int
+                              END AS score
+                         FROM definition d
+                    LEFT JOIN per_type t ON t.lead_id = d.lead_id
+                     GROUP BY d.lead_id, d.definition_id
+                   ), graded AS (
+                       SELECT s.lead_id, s.definition_id, s.score,
+                              CASE WHEN def.id IS NULL THEN NULL
+                                   WHEN s.score >= def.grade_1_from THEN '1'
+                                   WHEN s.score >= def.grade_2_from THEN '2'
+                                   WHEN s.score >= def.grade_3_from THEN '3'
+                                   ELSE '4' END AS grade
+                         FROM scored s
+                    LEFT JOIN crm_engagement_definition def ON def.id = s.definition_id
+                   )
+                   UPDATE crm_lead lead
+                      SET engagement_score = g.score,
+                          engagement_grade = g.grade,
+                          engagement_definition_id = g.definition_id,
+                          lead_grade = COALESCE(lead.fit_grade, 'D')
+                                       || COALESCE(g.grade, '4')
+                     FROM graded g
+                    WHERE lead.id = g.lead_id
+                      AND (COALESCE(lead.engagement_score, 0) != g.score
+                           OR lead.engagement_grade IS DISTINCT FROM g.grade
+                           OR lead.engagement_definition_id
+                              IS DISTINCT FROM g.definition_id)
+                RETURNING lead.id""",
+                where=where or SQL("TRUE"),
+                signals=signals_query(self.env, SQL("leads")),
+                definition=_lead_definition_sql(self.env),
+                per_type=_valued_signals_sql(now),
+            )
+        )
+        changed = [row[0] for row in self.env.cr.fetchall()]
+        if changed:
+            self.invalidate_model(ENGAGEMENT_FIELDS)
+            self.browse(changed)._nurture_after_engagement()
+        return changed
+
+    @api.model
+    def _cron_engagement_rescore(self):
+        """Signals fade every day: re-score every lead that has a definition
+        or a score (one statement)."""
+        changed = self._engagement_rescore()
+        _logger.info("Engagement re-score: %s leads changed score", len(changed))
+        return True
+
+
+def _lead_definition_sql(env):
+    """(lead_id, definition_id) of the leads of CTE ``leads``: the agreed
+    definition of the lead's team, else its company's company-wide one."""
+    return SQL(
+        """SELECT lead.id AS lead_id,
+                  COALESCE(team_def.id, company_def.id) AS definition_id
+             FROM crm_lead lead
+        LEFT JOIN crm_engagement_definition team_def
+               ON team_def.team_id = lead.team_id AND team_def.active
+              AND team_def.state = 'agreed'
+        LEFT JOIN crm_engagement_definition company_def
+               ON company_def.team_id IS NULL AND company_def.active
+              AND company_def.state = 'agreed'
+              AND company_def.company_id = COALESCE(lead.company_id, %(company)s)
+            WHERE lead.id IN (SELECT id FROM leads)""",
+        company=env.company.id,
+    )
+
+
+def _valued_signals_sql(now, per_signal=False):
+    """Each signal's value today, points x 0.5^(age in days / half-life),
+    capped per signal type (the cap shared by the signals of a type in
+    proportion), from CTEs ``signals`` and ``definition``. ``per_signal``:
+    one row per signal (the explanation); otherwise one per lead and type
+    (the score)."""
+    value = SQL(
+        "r.points * power(0.5::numeric, (GREATEST(0, extract(epoch FROM"
+        " (%s - s.signal_date))) / 86400.0 / r.half_life_days)::numeric)",
+        now,
+    )
+    base = SQL(
+        """SELECT s.lead_id, s.signal_type, s.signal_date, r.points,
+                  r.half_life_days, r.cap, %(value)s AS value
+             FROM signals s
+             JOIN definition d ON d.lead_id = s.lead_id
+             JOIN crm_engagement_rule r
+               ON r.definition_id = d.definition_id AND r.signal_type = s.signal_type
+            WHERE s.signal_date <= %(now)s""",
+        value=value,
+        now=now,
+    )
+    if per_signal:
+        # a capped type's signals count in proportion, so that they add up
+        # to the cap the score counts
+        return SQL(
+            """SELECT lead_id, signal_type, signal_date, points, half_life_days,
+                      CASE WHEN cap > 0 AND abs(total) > cap
+                           THEN value * cap / abs(total) ELSE value END AS value,
+                      cap > 0 AND abs(total) > cap AS capped
+                 FROM (SELECT b.*, sum(b.value) OVER (PARTITION BY b.lead_id,
+                              b.signal_type) AS total FROM (%s) b) per_signal""",
+            base,
+        )
+    return SQL(
+        """SELECT lead_id, signal_type,
+                  CASE WHEN max(cap) > 0
+                       THEN LEAST(max(cap), GREATEST(-max(cap), sum(value)))
+                       ELSE sum(value) END AS value
+             FROM (%s) b GROUP BY lead_id, signal_type""",
+        base,
+    )
