@@ -93,6 +93,8 @@ def make_demo_history(env, months=12, per_month=16, seed=2026):
                     "medium_id": medium.id,
                     "campaign_id": campaign.id if campaign else False,
                     "expected_revenue": rng.choice([4000, 8000, 12000, 25000, 40000]),
+                    # nurture e-mails need an address
+                    "email_from": f"buyer{index + 1}@prospect{index % 9}.example.com",
                 },
             }
         )
@@ -105,8 +107,10 @@ def make_demo_history(env, months=12, per_month=16, seed=2026):
             [("is_won", "=", False), ("fold", "=", False)]
         ),
     }
-    # the programs both teams signed: recycled leads of the history join them
+    # the programs and the engagement definitions both teams signed:
+    # recycled leads of the history join them
     _demo_nurture_programs(env, [team for team, _user in teams])
+    _demo_engagement_definitions(env, [team for team, _user in teams])
     leads = env["crm.lead"]
     created = {}
     for plan in plans:
@@ -124,6 +128,7 @@ def make_demo_history(env, months=12, per_month=16, seed=2026):
     )
     env.invalidate_all()
     leads.with_context(active_test=False)._funnel_update_hours()
+    _demo_nurture_run(env, now, answers, freeze_time)
     _demo_goals(env, [team for team, _user in teams])
     return leads
 
@@ -394,3 +399,122 @@ def _demo_nurture_programs(env, teams):
     programs.with_user(sales_manager).action_agree_sales()
     programs.with_user(marketing_manager).action_agree_marketing()
     return programs
+
+
+def _demo_engagement_definitions(env, teams):
+    """What engagement means, per team, signed by both managers."""
+    ref = env.ref
+    marketer = ref("crm_alignment.user_marketing_demo")
+    rules = [
+        ("mail_open", 5, 14.0, 20),
+        ("mail_click", 12, 21.0, 36),
+        ("mail_reply", 20, 30.0, 40),
+        ("mail_bounce", -20, 60.0, 0),
+        ("content_shared", 4, 30.0, 12),
+        ("page_view", 1, 7.0, 15),
+        ("form_submission", 15, 45.0, 30),
+        ("event_registration", 10, 45.0, 20),
+        ("event_attendance", 20, 60.0, 40),
+        ("livechat", 8, 21.0, 16),
+    ]
+    definitions = (
+        env["crm.engagement.definition"]
+        .with_user(marketer)
+        .create(
+            [
+                {
+                    "name": f"{team.name}: what engagement means",
+                    "team_id": team.id,
+                    "grade_1_from": 40,
+                    "grade_2_from": 20,
+                    "grade_3_from": 5,
+                    "description": "<p>Replies and event attendance say most, a "
+                    "click more than an open; a bounce counts against. Signals "
+                    "fade: an open is worth half after two weeks.</p>",
+                    "rule_ids": [
+                        fields.Command.create(
+                            {
+                                "signal_type": signal,
+                                "points": points,
+                                "half_life_days": half_life,
+                                "cap": cap,
+                            }
+                        )
+                        for signal, points, half_life, cap in rules
+                    ],
+                }
+                for team in teams
+            ]
+        )
+    )
+    definitions.with_user(
+        ref("crm_alignment.user_sales_manager_demo")
+    ).action_agree_sales()
+    definitions.with_user(
+        ref("crm_alignment.user_marketing_manager_demo")
+    ).action_agree_marketing()
+    return definitions
+
+
+def _demo_nurture_run(env, now, answers, freeze_time):
+    """The nurture programs at work over the last three weeks: the step job
+    runs, some prospects open and click; one recycled lead warms up, goes
+    back to sales and is won."""
+    Enrolment = env["crm.nurture.enrolment"]
+    for days_ago in (21, 14, 7, 1):
+        with freeze_time(now - timedelta(days=days_ago)):
+            while Enrolment._cron_run_steps():
+                pass
+    # the step's own date (PostgreSQL stamps the trace with today)
+    touches = env["crm.nurture.touch"].search(
+        [("mailing_trace_id", "!=", False)], order="id"
+    )
+    for index, touch in enumerate(touches):
+        if index % 3 == 2:
+            continue  # not opened
+        with freeze_time(touch.date + timedelta(hours=5)):
+            touch.mailing_trace_id.set_opened()
+            if index % 3 == 0:
+                touch.mailing_trace_id.set_clicked()
+    with freeze_time(now):
+        env["crm.lead"]._cron_engagement_rescore()
+    # the lead that came back: a fit again, engaged, handed off and won
+    running = Enrolment.search([("state", "=", "active")], order="id")
+    lead = running[:1].lead_id
+    if not lead:
+        return
+    ref = env.ref
+    marketer = ref("crm_alignment.user_marketing_demo")
+    salesperson = lead.user_id or lead.previous_user_id or lead.team_id.user_id
+    with freeze_time(now - timedelta(days=6)):
+        lead.with_user(marketer).write(answers["fit"])
+    mailing = (
+        running[:1]
+        .program_id.step_ids.filtered(lambda step: step.kind == "email")[:1]
+        ._step_mailing()
+    )
+    with freeze_time(now - timedelta(days=5)):
+        mailing.with_context(mail_notify_force_send=False)._action_send_mail(
+            res_ids=lead.ids
+        )
+        trace = env["mailing.trace"].search(
+            [("mass_mailing_id", "=", mailing.id), ("res_id", "=", lead.id)],
+            order="id desc",
+            limit=1,
+        )
+        trace.set_opened()
+        trace.set_clicked()
+        trace.set_replied()
+    if lead.lifecycle_stage == "sales_ready" and salesperson:
+        with freeze_time(now - timedelta(days=4)):
+            lead.with_user(marketer).handoff_to_sales(
+                user_id=salesperson.id, note="Back from nurturing: replied."
+            )
+    if lead.lifecycle_stage == "handed_off":
+        lead = lead.with_user(lead.user_id)
+        with freeze_time(now - timedelta(days=3)):
+            lead.action_accept()
+        with freeze_time(now - timedelta(days=2)):
+            lead.convert_opportunity(env["res.partner"])
+        with freeze_time(now - timedelta(days=1)):
+            lead.action_set_won()

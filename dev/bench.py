@@ -28,6 +28,8 @@ PAGE = 80  # leads on one kanban / list page
 NOT_BUILT = "feature not built yet"
 MATCH_LEADS = 100_000  # target-account matching: leads ...
 MATCH_ACCOUNTS = 1_000  # ... against accounts, whatever N is
+ENGAGE_LEADS = 100_000  # engagement re-score: leads with two traces each
+NURTURE_DUE = 10_000  # the nurture step job: e-mail steps due
 
 
 def backend_cpu(cr):
@@ -340,6 +342,154 @@ def bench_target_matching(env, measure):
     return result
 
 
+def _bench_sql_leads(env, prefix, count, stage, team_id):
+    """``count`` leads inserted in one statement (the rows to score or
+    nurture; how they were created is not what is measured)."""
+    from odoo.tools import SQL
+
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            """INSERT INTO crm_lead (name, type, active, lifecycle_stage, sourced_by,
+                      company_id, team_id, email_from, email_normalized,
+                      create_uid, write_uid, create_date, write_date)
+               SELECT %(prefix)s || i, 'lead', TRUE, %(stage)s, 'marketing',
+                      %(company)s, %(team)s, 'p' || i || '@bench.example.com',
+                      'p' || i || '@bench.example.com', 1, 1,
+                      now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                 FROM generate_series(1, %(count)s) i
+            RETURNING id""",
+            prefix=prefix,
+            stage=stage,
+            company=env.company.id,
+            team=team_id,
+            count=count,
+        )
+    )
+    return [row[0] for row in env.cr.fetchall()]
+
+
+def bench_engagement(env, team, measure):
+    """100,000 leads, each with two traced e-mails (opened, clicked, some
+    replied or bounced over the last 60 days), under an agreed engagement
+    definition: time re-scoring all of them (the hourly job)."""
+    from odoo.tools import SQL
+
+    env["crm.engagement.definition"].search([]).write({"active": False})
+    definition = env["crm.engagement.definition"].create(
+        {
+            "name": "Bench engagement",
+            "rule_ids": [
+                (0, 0, {"signal_type": signal, "points": points, "half_life_days": hl})
+                for signal, points, hl in (
+                    ("mail_open", 5, 14),
+                    ("mail_click", 12, 21),
+                    ("mail_reply", 20, 30),
+                    ("mail_bounce", -20, 60),
+                )
+            ],
+        }
+    )
+    definition._alignment_guarded_write({"state": "agreed"})
+    lead_ids = _bench_sql_leads(env, "Engaged lead ", ENGAGE_LEADS, "nurture", team.id)
+    mailing = env["mailing.mailing"].create(
+        {
+            "subject": "Bench",
+            "body_html": "<p>x</p>",
+            "mailing_model_id": env["ir.model"]._get_id("crm.lead"),
+        }
+    )
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            """INSERT INTO mailing_trace (trace_type, model, res_id, mass_mailing_id,
+                      email, trace_status, sent_datetime, open_datetime,
+                      links_click_datetime, reply_datetime, create_date, write_date)
+               SELECT 'mail', 'crm.lead', lead_id, %(mailing)s, 'x@bench.example.com',
+                      CASE WHEN mod(lead_id + k, 11) = 0 THEN 'bounce'
+                           WHEN mod(lead_id + k, 7) = 0 THEN 'reply'
+                           WHEN mod(lead_id + k, 2) = 0 THEN 'open' ELSE 'sent' END,
+                      sent,
+                      CASE WHEN mod(lead_id + k, 2) = 0 THEN sent + '3 hours' END,
+                      CASE WHEN mod(lead_id + k, 4) = 0 THEN sent + '4 hours' END,
+                      CASE WHEN mod(lead_id + k, 7) = 0 THEN sent + '1 day' END,
+                      sent, sent
+                 FROM unnest(%(leads)s::int[]) lead_id
+                CROSS JOIN generate_series(1, 2) k
+                CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE 'UTC')
+                      - make_interval(days => mod(lead_id * k, 60))
+                      AS sent) d""",
+            mailing=mailing.id,
+            leads=lead_ids,
+        )
+    )
+    env.cr.execute("ANALYZE crm_lead")
+    env.cr.execute("ANALYZE mailing_trace")
+    env.cr.commit()
+    result = measure(env, lambda e: e["crm.lead"]._engagement_rescore())
+    env.cr.execute(
+        "SELECT count(*), round(avg(engagement_score), 1) FROM crm_lead"
+        " WHERE name LIKE 'Engaged lead %%' AND engagement_score > 0"
+    )
+    print(f"  (scored, mean score: {env.cr.fetchone()})", flush=True)
+    return result
+
+
+def bench_nurture_job(env, team, measure):
+    """10,000 nurtured leads whose first step, an e-mail, is due: time the
+    step job until none remains (its batches of 500 through Email
+    Marketing's queue; one run, the mails are what it makes)."""
+    from odoo import fields
+    from odoo.tools import SQL
+
+    program = env["crm.nurture.program"].create(
+        {
+            "name": "Bench program",
+            "team_id": team.id,
+            "step_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "name": "Bench e-mail",
+                        "kind": "email",
+                        "delay_days": 0,
+                        "subject": "Bench",
+                        "body_html": "<p>Hello</p>",
+                    },
+                )
+            ],
+        }
+    )
+    program._alignment_guarded_write({"state": "agreed"})
+    lead_ids = _bench_sql_leads(env, "Nurtured lead ", NURTURE_DUE, "nurture", team.id)
+    env.flush_all()
+    env.cr.execute(
+        SQL(
+            """INSERT INTO crm_nurture_enrolment (lead_id, program_id, state, step_id,
+                      next_date, enrolled_date, create_uid, write_uid,
+                      create_date, write_date)
+               SELECT lead_id, %(program)s, 'active', %(step)s, %(now)s, %(now)s,
+                      1, 1, %(now)s, %(now)s
+                 FROM unnest(%(leads)s::int[]) lead_id""",
+            program=program.id,
+            step=program.step_ids.id,
+            now=fields.Datetime.now(),
+            leads=lead_ids,
+        )
+    )
+    env.cr.execute("ANALYZE crm_nurture_enrolment")
+    env.cr.commit()
+
+    def run_job(e):
+        Enrolment = e["crm.nurture.enrolment"]
+        while Enrolment._cron_run_steps():
+            pass
+
+    result = measure(env, run_job, runs=1)
+    return result
+
+
 def bench_read_page(env, seller, view_type, measure):
     """One page of the view as a salesperson opens it."""
     spec = view_fields(env, view_type)
@@ -408,6 +558,8 @@ def bench_database(dbname, n, runs, with_addon, sizes=(), only=()):
                     "bant": lambda: bench_bant_rescore(env, leads, measure),
                     "sla": lambda: bench_sla_cron(env, leads, measure),
                     "target match": lambda: bench_target_matching(env, measure),
+                    "engagement": lambda: bench_engagement(env, team, measure),
+                    "nurture job": lambda: bench_nurture_job(env, team, measure),
                 }
             )
         for key, step in steps.items():
@@ -499,6 +651,8 @@ def main():
         ("sla", "SLA cron over N ongoing SLAs"),
         ("recycle", "recycle 1,000 leads"),
         ("target match", f"match leads to {MATCH_ACCOUNTS:,} target accounts"),
+        ("engagement", "engagement re-score (target < 2 s)"),
+        ("nurture job", "nurture step job, e-mail steps due"),
     ]
     for size in sizes:
         operations += [
@@ -508,7 +662,11 @@ def main():
             (("speed", size), "scoreboard: speed to lead"),
             (("dashboard", size), "scoreboard: whole dashboard"),
         ]
-    row_n = {"target match": MATCH_LEADS}
+    row_n = {
+        "target match": MATCH_LEADS,
+        "engagement": ENGAGE_LEADS,
+        "nurture job": NURTURE_DUE,
+    }
     row_n.update({(key, size): size for size in sizes for key in SCOREBOARD_KEYS})
     header = f"{'operation':<42} {'N':>7} {'crm s':>8} {'addon s':>8} {'ratio':>6} "
     header += f"{'cpu':>6} {'crm q':>7} {'addon q':>8}"
