@@ -58,7 +58,8 @@ class EngagementCase(AlignmentCase):
         )
 
     @classmethod
-    def _definition(cls, name, team=None, rules=RULES, **vals):
+    def _definition(cls, name, team=None, rules=None, **vals):
+        rules = RULES if rules is None else rules
         return (
             cls.env["crm.engagement.definition"]
             .with_user(cls.marketer)

@@ -158,7 +158,6 @@ class CrmLead(models.Model):
     fit_grade = fields.Selection(
         prefetch="crm_alignment",
         selection=FIT_GRADES,
-        string="Fit Grade",
         compute="_compute_bant_score_band",
         store=True,
         help="From the BANT score: A 75-100, B 50-74, C 25-49, D below.",

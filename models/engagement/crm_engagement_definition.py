@@ -221,9 +221,10 @@ class CrmEngagementDefinition(models.Model):
             )
 
     def _signoff_write(self, vals):
-        super()._signoff_write(vals)
+        result = super()._signoff_write(vals)
         if vals.get("state") == "agreed":
             self._definition_rescore()
+        return result
 
     def _alignment_check_role(self, target):
         self._definition_check_designer()
