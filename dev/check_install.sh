@@ -7,7 +7,8 @@
 #     companies), made in SQL;
 #  2. crm_alignment is installed without demo data: the existing leads are
 #     classified by rule, in SQL; the time taken and the result are checked;
-#  3. it is uninstalled: no table, column or view of it is left, and Odoo's
+#  3. every engagement signal of the installed apps is read (rolled back);
+#  4. it is uninstalled: no table, column or view of it is left, and Odoo's
 #     own lead data is exactly as it was before the install.
 source "$(dirname "$0")/lib.sh"
 setup_all
@@ -88,6 +89,12 @@ say "Existing leads classified: $classified"
 [ "$wrong" = 0 ] || die "$wrong existing leads were not classified by the rule"
 [ "$(psql -d "$DB" -Atc "select coalesce(bool_or(marketing_qualifies_leads), false)::text from res_company")" = false ] ||
     die "install must leave marketing qualification off (nothing changes for existing teams)"
+
+# the engagement signals of the apps installed here (website, events, live
+# chat are not dependencies, so make test does not have them): each is read
+say "Engagement signals read from every installed app (rolled back)"
+shell <"$REPO_DIR/dev/check_engagement_signals.py" || { cat "$LOG"; die "engagement signals check failed"; }
+grep -o 'ENGAGEMENT-SIGNALS .*' "$LOG" | tail -n 1
 
 say "Uninstalling $MODULE (click-odoo-uninstall)"
 "$VENV/bin/click-odoo-uninstall" -c "$(odoo_rc)" -d "$DB" -m "$MODULE" --log-level warn \
