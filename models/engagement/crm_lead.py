@@ -220,7 +220,20 @@ class CrmLead(models.Model):
         changed = [row[0] for row in self.env.cr.fetchall()]
         if changed:
             self.invalidate_model(ENGAGEMENT_FIELDS)
-            self.browse(changed)._nurture_after_engagement()
+            # only nurtured leads that fit may go back to sales: chosen in
+            # SQL, not by loading every re-scored lead
+            self.env.cr.execute(
+                SQL(
+                    """SELECT id FROM crm_lead
+                        WHERE id = ANY(%s) AND active AND bant_sales_ready
+                          AND lifecycle_stage = 'nurture'
+                          AND bant_profile_id IS NOT NULL""",
+                    changed,
+                )
+            )
+            warm = [row[0] for row in self.env.cr.fetchall()]
+            if warm:
+                self.browse(warm)._nurture_after_engagement()
         return changed
 
     @api.model

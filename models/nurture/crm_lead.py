@@ -291,17 +291,11 @@ class CrmLead(models.Model):
             )
 
     def _nurture_after_engagement(self):
-        """Hook of the engagement re-score: a nurtured lead whose fit makes
-        it sales-ready and whose engagement now reaches its program's exit
-        goes back to sales (handed off where the team does that)."""
-        warm = self.filtered(
-            lambda lead: lead.active
-            and lead.lifecycle_stage == "nurture"
-            and lead.bant_sales_ready
-            and lead.bant_profile_id
-        )
-        if warm:
-            warm._bant_sync_lifecycle()
+        """Hook of the engagement re-score, for the re-scored leads that are
+        nurtured and fit (it chose them in SQL): those whose engagement now
+        reaches their program's exit go back to sales (handed off where the
+        team does that); the others stay held."""
+        self._bant_sync_lifecycle()
 
     def action_view_nurture(self):
         self.ensure_one()
