@@ -1,15 +1,20 @@
 # Every engagement signal Odoo's apps record is read: one lead with a web
 # visit, a web form, an event attended and a live chat, under a definition
-# counting every signal type; rolled back.
+# counting every signal type; rolled back. Run by `odoo-bin shell`, which
+# gives it ``env``.
+# ruff: noqa: F821
 from datetime import timedelta
 
 from odoo import fields
+
 from odoo.addons.crm_alignment.models.engagement.crm_engagement_signal import (
     installed_signal_types,
 )
 
 now = fields.Datetime.now()
-env = env(context=dict(env.context, tracking_disable=True, mail_notify_force_send=False))
+env = env(
+    context=dict(env.context, tracking_disable=True, mail_notify_force_send=False)
+)
 
 
 def _no_commit():
@@ -22,7 +27,12 @@ Lead = env["crm.lead"]
 email = "signals@prospect.example.com"
 partner = env["res.partner"].create({"name": "Signal Prospect", "email": email})
 lead = Lead.create(
-    {"name": "Signals lead", "type": "lead", "partner_id": partner.id, "email_from": email}
+    {
+        "name": "Signals lead",
+        "type": "lead",
+        "partner_id": partner.id,
+        "email_from": email,
+    }
 )
 expected = set()
 if "visitor_ids" in Lead._fields:

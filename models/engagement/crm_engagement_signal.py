@@ -33,6 +33,14 @@ SIGNAL_MODULES = {
 }
 
 
+def _in_leads(column, leads):
+    """``column`` among the leads of relation ``leads``; no filter at all
+    for every lead (None): a full scan joins by hash, not lead by lead."""
+    if leads is None:
+        return SQL("TRUE")
+    return SQL("%s IN (SELECT id FROM %s)", SQL(column), leads)
+
+
 def _mail_sources(leads):
     """The lead's own mailing traces (nurture e-mails and any mailing sent to
     leads): one row per open, click, reply and bounce."""
@@ -52,11 +60,11 @@ def _mail_sources(leads):
                       %(date)s AS signal_date, 'mailing.trace' AS res_model,
                       t.id AS res_id
                  FROM mailing_trace t
-                WHERE t.model = 'crm.lead' AND t.res_id IN (SELECT id FROM %(leads)s)
+                WHERE t.model = 'crm.lead' AND %(leads)s
                   AND %(date)s IS NOT NULL""",
             type=signal_type,
             date=date,
-            leads=leads,
+            leads=_in_leads("t.res_id", leads),
         )
         for signal_type, date in columns.items()
     ]
@@ -68,8 +76,8 @@ def _content_sources(leads):
             """SELECT s.lead_id, 'content_shared', s.date,
                       'crm.marketing.content.share', s.id
                  FROM crm_marketing_content_share s
-                WHERE s.lead_id IN (SELECT id FROM %s)""",
-            leads,
+                WHERE %s""",
+            _in_leads("s.lead_id", leads),
         )
     ]
 
@@ -84,9 +92,8 @@ def _website_sources(env, leads):
                       'website.track', track.id
                  FROM crm_lead_website_visitor_rel r
                  JOIN website_track track ON track.visitor_id = r.website_visitor_id
-                WHERE r.crm_lead_id IN (SELECT id FROM %s)
-                  AND track.page_id IS NOT NULL""",
-            leads,
+                WHERE %s AND track.page_id IS NOT NULL""",
+            _in_leads("r.crm_lead_id", leads),
         )
     ]
     if website_medium:
@@ -97,9 +104,8 @@ def _website_sources(env, leads):
                      FROM crm_lead lead
                      JOIN crm_lead form
                        ON form.email_normalized = lead.email_normalized
-                    WHERE lead.id IN (SELECT id FROM %s)
-                      AND form.medium_id = %s""",
-                leads,
+                    WHERE %s AND form.medium_id = %s""",
+                _in_leads("lead.id", leads),
                 website_medium.id,
             )
         )
@@ -114,18 +120,16 @@ def _event_sources(leads):
                       'event.registration', reg.id
                  FROM crm_lead_event_registration_rel r
                  JOIN event_registration reg ON reg.id = r.event_registration_id
-                WHERE r.crm_lead_id IN (SELECT id FROM %s)
-                  AND reg.state != 'cancel'""",
-            leads,
+                WHERE %s AND reg.state != 'cancel'""",
+            _in_leads("r.crm_lead_id", leads),
         ),
         SQL(
             """SELECT r.crm_lead_id, 'event_attendance', reg.date_closed,
                       'event.registration', reg.id
                  FROM crm_lead_event_registration_rel r
                  JOIN event_registration reg ON reg.id = r.event_registration_id
-                WHERE r.crm_lead_id IN (SELECT id FROM %s)
-                  AND reg.state = 'done' AND reg.date_closed IS NOT NULL""",
-            leads,
+                WHERE %s AND reg.state = 'done' AND reg.date_closed IS NOT NULL""",
+            _in_leads("r.crm_lead_id", leads),
         ),
     ]
 
@@ -140,9 +144,8 @@ def _livechat_sources(leads):
                  JOIN discuss_channel_member member
                    ON member.partner_id = lead.partner_id
                  JOIN discuss_channel channel ON channel.id = member.channel_id
-                WHERE lead.id IN (SELECT id FROM %s)
-                  AND channel.channel_type = 'livechat'""",
-            leads,
+                WHERE %s AND channel.channel_type = 'livechat'""",
+            _in_leads("lead.id", leads),
         )
     ]
 
@@ -172,7 +175,7 @@ def installed_signal_types(env):
 
 def signals_query(env, leads):
     """Every signal of the leads that ``leads`` (SQL naming a relation with
-    an ``id`` column: a CTE) selects, as one UNION ALL."""
+    an ``id`` column: a CTE; None: every lead) selects, as one UNION ALL."""
     sources = _mail_sources(leads) + _content_sources(leads)
     if _module_installed(env, "website_crm"):
         sources += _website_sources(env, leads)

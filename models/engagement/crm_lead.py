@@ -183,7 +183,7 @@ class CrmLead(models.Model):
                        SELECT d.lead_id, d.definition_id,
                               CASE WHEN d.definition_id IS NULL THEN 0
                                    ELSE GREATEST(0,
-                                        round(COALESCE(sum(t.value), 0)))::int
+                                        round(COALESCE(sum(t.value), 0)::numeric))::int
                               END AS score
                          FROM definition d
                     LEFT JOIN per_type t ON t.lead_id = d.lead_id
@@ -212,8 +212,8 @@ class CrmLead(models.Model):
                               IS DISTINCT FROM g.definition_id)
                 RETURNING lead.id""",
                 where=where or SQL("TRUE"),
-                signals=signals_query(self.env, SQL("leads")),
-                definition=_lead_definition_sql(self.env),
+                signals=signals_query(self.env, SQL("leads") if where else None),
+                definition=_lead_definition_sql(self.env, filtered=bool(where)),
                 per_type=_valued_signals_sql(now),
             )
         )
@@ -245,7 +245,7 @@ class CrmLead(models.Model):
         return True
 
 
-def _lead_definition_sql(env):
+def _lead_definition_sql(env, filtered=True):
     """(lead_id, definition_id) of the leads of CTE ``leads``: the agreed
     definition of the lead's team, else its company's company-wide one."""
     return SQL(
@@ -259,8 +259,9 @@ def _lead_definition_sql(env):
                ON company_def.team_id IS NULL AND company_def.active
               AND company_def.state = 'agreed'
               AND company_def.company_id = COALESCE(lead.company_id, %(company)s)
-            WHERE lead.id IN (SELECT id FROM leads)""",
+            WHERE %(filter)s""",
         company=env.company.id,
+        filter=SQL("lead.id IN (SELECT id FROM leads)") if filtered else SQL("TRUE"),
     )
 
 
@@ -271,8 +272,8 @@ def _valued_signals_sql(now, per_signal=False):
     one row per signal (the explanation); otherwise one per lead and type
     (the score)."""
     value = SQL(
-        "r.points * power(0.5::numeric, (GREATEST(0, extract(epoch FROM"
-        " (%s - s.signal_date))) / 86400.0 / r.half_life_days)::numeric)",
+        "r.points * power(0.5::float8, (GREATEST(0, extract(epoch FROM"
+        " (%s - s.signal_date))) / 86400.0 / r.half_life_days)::float8)",
         now,
     )
     base = SQL(
