@@ -225,6 +225,8 @@ marketing = env["res.users"].create({"name": "Fault Marketing", "login": "fault_
 program._agree("marketing", marketing)
 leads = env["crm.lead"].create([{"name": f"Nurtured {i}", "type": "lead", "team_id": team.id,
     "email_from": f"prospect{i}@example.com"} for i in range(n)])
+# nurtured, as every path that enrols makes them (the job runs nurtured leads only)
+leads._alignment_guarded_write({"lifecycle_stage": "nurture"})
 env["crm.nurture.enrolment"]._enrol(leads, program, "faults")
 env.cr.commit()
 PY
