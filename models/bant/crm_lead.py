@@ -141,12 +141,13 @@ class CrmLead(models.Model):
         help="Weighted mean of the answers' points under the lead's profile "
         "(unknown, empty or stale answers count 0), rounded, from 0 to 100.",
     )
+    # not indexed: a boolean true for a share of the leads is read by a scan;
+    # an index would cost every lead's creation and every write
     bant_sales_ready = fields.Boolean(
         prefetch="crm_alignment",
         string="BANT Sales-Ready",
         compute="_compute_bant_score",
         store=True,
-        index=True,
     )
     bant_score_band = fields.Selection(
         prefetch="crm_alignment",

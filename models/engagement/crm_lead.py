@@ -63,7 +63,6 @@ class CrmLead(models.Model):
         string="Grade",
         compute="_compute_lead_grade",
         store=True,
-        index=True,
         help="Fit (A-D, from BANT) and engagement (1-4): A1 is a lead that "
         "fits and engages, D4 one that does neither.",
     )

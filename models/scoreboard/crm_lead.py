@@ -42,7 +42,6 @@ $$;
 
 # indexes this addon adds to crm's table (dropped by its uninstall hook)
 FUNNEL_INDEXES = (
-    ("crm_lead_alignment_create_date_index", "create_date", None),
     ("crm_lead_alignment_date_closed_index", "date_closed", "date_closed IS NOT NULL"),
 )
 
@@ -157,7 +156,8 @@ class CrmLead(models.Model):
     def init(self):
         result = super().init()
         self.env.cr.execute(WORKING_HOURS_FUNCTION)
-        # the scoreboard's periods: cohorts by creation, revenue by closing
+        # the scoreboard's revenue by closing (its cohorts by creation use
+        # crm's own (create_date, team_id) index)
         for index, column, where in FUNNEL_INDEXES:
             create_index(self.env.cr, index, self._table, [column], where=where)
         return result

@@ -34,14 +34,15 @@ class CrmLead(models.Model):
         string="SLA Status",
         readonly=True,
         copy=False,
-        index=True,
+        # only handed-off leads have one: the others stay out of the index
+        index="btree_not_null",
     )
     sla_deadline = fields.Datetime(
         prefetch="crm_alignment",
         string="Follow-up Deadline",
         readonly=True,
         copy=False,
-        index=True,
+        index="btree_not_null",
     )
     sla_at_risk = fields.Boolean(
         string="SLA at Risk", readonly=True, copy=False, prefetch="crm_alignment"
