@@ -697,8 +697,7 @@ def _rescore_query(where):
                                       WHEN r.new_score >= 50 THEN 'warm'
                                       WHEN r.new_score >= 25 THEN 'cool'
                                       ELSE 'cold' END,
-               fit_grade = %(fit_grade)s,
-               lead_grade = %(fit_grade)s || COALESCE(lead.engagement_grade, '4')
+               fit_grade = %(fit_grade)s
           FROM result r
          WHERE lead.id = r.id
            AND (lead.bant_score IS DISTINCT FROM r.new_score

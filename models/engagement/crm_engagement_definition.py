@@ -181,6 +181,16 @@ class CrmEngagementDefinition(models.Model):
             was_agreed._definition_rescore()
         return result
 
+    def unlink(self):
+        definition_ids = self.ids
+        result = super().unlink()
+        # (a draft scores nobody: this is for the rows a race may leave)
+        self.env.cr.execute(
+            "DELETE FROM crm_lead_engagement WHERE definition_id = ANY(%s)",
+            [definition_ids],
+        )
+        return result
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
         self._definition_check_designer()

@@ -43,30 +43,27 @@ def _in_leads(column, leads):
 
 def _mail_sources(leads):
     """The lead's own mailing traces (nurture e-mails and any mailing sent to
-    leads): one row per open, click, reply and bounce."""
-    columns = {
-        "mail_open": SQL("t.open_datetime"),
-        "mail_click": SQL("t.links_click_datetime"),
-        "mail_reply": SQL("t.reply_datetime"),
-        # a bounce has no date of its own: it follows the sending closely
-        "mail_bounce": SQL(
-            "CASE WHEN t.trace_status = 'bounce'"
-            " THEN COALESCE(t.sent_datetime, t.create_date) END"
-        ),
-    }
+    leads): one row per open, click, reply and bounce, in one scan of the
+    traces."""
     return [
         SQL(
-            """SELECT t.res_id AS lead_id, %(type)s AS signal_type,
-                      %(date)s AS signal_date, 'mailing.trace' AS res_model,
+            """SELECT t.res_id AS lead_id, event.signal_type,
+                      event.signal_date, 'mailing.trace' AS res_model,
                       t.id AS res_id
                  FROM mailing_trace t
-                WHERE t.model = 'crm.lead' AND %(leads)s
-                  AND %(date)s IS NOT NULL""",
-            type=signal_type,
-            date=date,
-            leads=_in_leads("t.res_id", leads),
+           CROSS JOIN LATERAL (VALUES
+                      ('mail_open', t.open_datetime),
+                      ('mail_click', t.links_click_datetime),
+                      ('mail_reply', t.reply_datetime),
+                      -- a bounce has no date of its own: it follows the
+                      -- sending closely
+                      ('mail_bounce', CASE WHEN t.trace_status = 'bounce'
+                           THEN COALESCE(t.sent_datetime, t.create_date) END)
+                      ) AS event (signal_type, signal_date)
+                WHERE t.model = 'crm.lead' AND %s
+                  AND event.signal_date IS NOT NULL""",
+            _in_leads("t.res_id", leads),
         )
-        for signal_type, date in columns.items()
     ]
 
 

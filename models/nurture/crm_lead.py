@@ -223,7 +223,10 @@ class CrmLead(models.Model):
                         WHERE held_enrolment.lead_id = %(lead)s.id
                           AND held_enrolment.state IN ('active', 'paused')
                           AND held_program.exit_engagement_score
-                              > COALESCE(%(lead)s.engagement_score, 0))""",
+                              > COALESCE((SELECT held_score.score
+                                            FROM crm_lead_engagement held_score
+                                           WHERE held_score.lead_id = %(lead)s.id),
+                                         0))""",
             lead=lead,
         )
 
@@ -237,7 +240,6 @@ class CrmLead(models.Model):
             ["lead_id", "state", "program_id"]
         )
         self.env["crm.nurture.program"].flush_model(["exit_engagement_score"])
-        self.flush_recordset(["engagement_score"])
         self.env.cr.execute(
             SQL(
                 "SELECT lead.id FROM crm_lead lead WHERE lead.id = ANY(%s) AND %s",
