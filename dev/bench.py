@@ -428,8 +428,9 @@ def bench_engagement(env, team, measure):
     env.cr.commit()
     result = measure(env, lambda e: e["crm.lead"]._engagement_rescore())
     env.cr.execute(
-        "SELECT count(*), round(avg(engagement_score), 1) FROM crm_lead"
-        " WHERE name LIKE 'Engaged lead %%' AND engagement_score > 0"
+        "SELECT count(*), round(avg(e.score), 1) FROM crm_lead lead"
+        " JOIN crm_lead_engagement e ON e.lead_id = lead.id"
+        " WHERE lead.name LIKE 'Engaged lead %%' AND e.score > 0"
     )
     print(f"  (scored, mean score: {env.cr.fetchone()})", flush=True)
     return result

@@ -314,6 +314,57 @@ class TestEngagement(EngagementCase):
                 Lead._engagement_rescore()
         self.assertEqual(set(leads.mapped("engagement_score")), {8})
 
+    def test_scores_are_searched_grouped_and_sorted_as_the_lead_shows_them(self):
+        """The scores live apart from crm_lead: searching, grouping and
+        sorting read them through a join, and must agree with the values the
+        leads show."""
+        cold, warm, hot = self._lead(count=3)
+        unscored = self._lead(team_id=self.other_team.id)
+        with freeze_time(NOW):
+            self._trace(warm, open_datetime=NOW)  # 8
+            self._trace(hot, open_datetime=NOW, links_click_datetime=NOW)  # 28
+            self.env["crm.lead"]._cron_engagement_rescore()
+        leads = cold | warm | hot | unscored
+        self.assertEqual(leads.mapped("engagement_score"), [0, 8, 28, 0])
+        self.assertEqual(leads.mapped("engagement_grade"), ["4", "3", "2", False])
+        self.assertEqual(leads.mapped("lead_grade"), ["D4", "D3", "D2", "D4"])
+        Lead = self.env["crm.lead"]
+        scope = [("id", "in", leads.ids)]
+        for domain, expected in [
+            ([("engagement_score", ">", 5)], warm | hot),
+            ([("engagement_score", "=", 0)], cold | unscored),
+            ([("engagement_grade", "in", ["2", "3"])], warm | hot),
+            ([("engagement_grade", "=", False)], unscored),
+            ([("lead_grade", "=", "D4")], cold | unscored),
+            (
+                [("engagement_definition_id", "=", self.definition.id)],
+                cold | warm | hot,
+            ),
+            ([("engagement_definition_id", "ilike", "Direct")], cold | warm | hot),
+        ]:
+            with self.subTest(domain=domain):
+                self.assertEqual(Lead.search(scope + domain), expected)
+        self.assertEqual(
+            Lead.search(scope, order="engagement_score desc, id").ids,
+            (hot | warm | cold | unscored).ids,
+        )
+        groups = dict(Lead._read_group(scope, ["lead_grade"], ["__count"]))
+        self.assertEqual(groups, {"D2": 1, "D3": 1, "D4": 2})
+        totals = dict(
+            Lead._read_group(
+                scope, ["engagement_definition_id"], ["engagement_score:sum"]
+            )
+        )
+        self.assertEqual(
+            totals, {self.definition: 36, Lead.engagement_definition_id: 0}
+        )
+        # a deleted lead takes its score with it
+        hot.sudo().unlink()
+        self.env.cr.execute(
+            "SELECT count(*) FROM crm_lead_engagement WHERE lead_id = %s", [hot.id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
 
 @tagged("post_install", "-at_install", "crm_alignment_nurture")
 class TestNurtureExit(EngagementCase):

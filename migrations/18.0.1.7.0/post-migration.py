@@ -1,10 +1,11 @@
 """18.0.1.7.0: engagement scores move out of crm_lead.
 
 The hourly re-score rewrote every engaged lead's row of crm_lead (a wide
-row and an entry in each of its indexes); the scores now live in the narrow
-table crm_lead_engagement, created by the update (crm.lead's init). They are copied there in
-one statement, then the old columns (and their indexes) are dropped: the
-ORM keeps the columns of fields that no longer exist."""
+row and an entry in each of its indexes); the scores now live in the
+narrow table crm_lead_engagement, created by the update (crm.lead's init).
+They are copied there in one statement, then the old columns (and their
+indexes) are dropped: the ORM keeps the columns of fields that no longer
+exist."""
 
 
 def migrate(cr, version):

@@ -162,7 +162,9 @@ class CrmLead(models.Model):
             )
             operator = "in"
         query = Query(self.env, self._table, self._table_sql)
-        query.add_where(self._condition_to_sql(self._table, fname, operator, value, query))
+        query.add_where(
+            self._condition_to_sql(self._table, fname, operator, value, query)
+        )
         return [("id", "in", query)]
 
     def _search_engagement_score(self, operator, value):
@@ -172,7 +174,9 @@ class CrmLead(models.Model):
         return self._search_engagement_field("engagement_grade", operator, value)
 
     def _search_engagement_definition_id(self, operator, value):
-        return self._search_engagement_field("engagement_definition_id", operator, value)
+        return self._search_engagement_field(
+            "engagement_definition_id", operator, value
+        )
 
     def _search_lead_grade(self, operator, value):
         return self._search_engagement_field("lead_grade", operator, value)
