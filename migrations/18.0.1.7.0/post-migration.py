@@ -13,21 +13,22 @@ def migrate(cr, version):
         return
     cr.execute(
         """SELECT 1 FROM information_schema.columns
-            WHERE table_name = 'crm_lead' AND column_name = 'engagement_score'"""
+            WHERE table_name = 'crm_lead'
+              AND column_name = 'engagement_definition_id'"""
     )
-    if not cr.rowcount:
-        return
+    if cr.rowcount:
+        cr.execute(
+            """INSERT INTO crm_lead_engagement (lead_id, definition_id, score, grade)
+               SELECT id, engagement_definition_id, COALESCE(engagement_score, 0),
+                      COALESCE(engagement_grade, '4')
+                 FROM crm_lead
+                WHERE engagement_definition_id IS NOT NULL
+               ON CONFLICT (lead_id) DO NOTHING"""
+        )
+    # (an upgrade from before 18.0.1.6.0 made lead_grade only)
     cr.execute(
-        """INSERT INTO crm_lead_engagement (lead_id, definition_id, score, grade)
-           SELECT id, engagement_definition_id, COALESCE(engagement_score, 0),
-                  engagement_grade
-             FROM crm_lead
-            WHERE engagement_definition_id IS NOT NULL
-           ON CONFLICT (lead_id) DO NOTHING"""
-    )
-    cr.execute(
-        """ALTER TABLE crm_lead DROP COLUMN engagement_score,
-                                DROP COLUMN engagement_grade,
-                                DROP COLUMN engagement_definition_id,
-                                DROP COLUMN lead_grade"""
+        """ALTER TABLE crm_lead DROP COLUMN IF EXISTS engagement_score,
+                                DROP COLUMN IF EXISTS engagement_grade,
+                                DROP COLUMN IF EXISTS engagement_definition_id,
+                                DROP COLUMN IF EXISTS lead_grade"""
     )
