@@ -314,6 +314,38 @@ class TestEngagement(EngagementCase):
                 Lead._engagement_rescore()
         self.assertEqual(set(leads.mapped("engagement_score")), {8})
 
+    def test_new_signals_job_scores_the_leads_with_a_signal_since_its_last_run(self):
+        """A signal no hook hears (other apps' records; here a trace written
+        in SQL) is scored by the new-signals job when it is newer than the
+        job's last run (less the overlap); older ones wait for the hourly
+        job."""
+        fresh, stale = self._lead(count=2)
+        self.env.flush_all()
+        for lead, opened in (
+            (fresh, NOW - timedelta(minutes=3)),
+            (stale, NOW - timedelta(hours=2)),
+        ):
+            self.env.cr.execute(
+                """INSERT INTO mailing_trace (trace_type, model, res_id,
+                          mass_mailing_id, email, trace_status, open_datetime,
+                          create_date, write_date)
+                   VALUES ('mail', 'crm.lead', %s, %s, 'x@example.com', 'open', %s,
+                           %s, %s)""",
+                [lead.id, self.mailing.id, opened, opened, opened],
+            )
+        Lead = self.env["crm.lead"]
+        with freeze_time(NOW):
+            Lead.with_context(
+                lastcall=NOW - timedelta(minutes=5)
+            )._cron_engagement_new_signals()
+            self.assertEqual((fresh | stale).mapped("engagement_score"), [8, 0])
+            # no last run yet: the overlap alone
+            Lead._cron_engagement_new_signals()
+            self.assertEqual(stale.engagement_score, 0)
+            Lead._cron_engagement_rescore()
+        # 8 halved every 7 days: two hours cost it a little, rounded away
+        self.assertEqual((fresh | stale).mapped("engagement_score"), [8, 8])
+
     def test_scores_are_searched_grouped_and_sorted_as_the_lead_shows_them(self):
         """The scores live apart from crm_lead: searching, grouping and
         sorting read them through a join, and must agree with the values the

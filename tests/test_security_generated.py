@@ -114,7 +114,8 @@ class GeneratedAttackCase(SecurityRpcCase):
 
     def attacked_fields(self, model, user):
         """The guarded fields a role may not set, and the fields it may not
-        access (their groups): o2m and computed fields aside."""
+        access (their groups): o2m and computed fields aside, but for those
+        whose values a table of their own stores (``_guarded_stored_apart``)."""
         Model = self.env[model]
         names = set(Model._alignment_guarded_names())
         if model == "crm.lead":
@@ -130,8 +131,10 @@ class GeneratedAttackCase(SecurityRpcCase):
         return sorted(
             name
             for name in names
-            if Model._fields[name].store
-            and not Model._fields[name].compute
+            if (
+                (Model._fields[name].store and not Model._fields[name].compute)
+                or name in Model._guarded_stored_apart
+            )
             and Model._fields[name].type != "one2many"
             and name not in models_magic()
         )

@@ -34,6 +34,9 @@ class CrmAlignmentGuardMixin(models.AbstractModel):
       (journey rows, SLAs, reviews, shares): only a transition creates them;
     - ``_guarded_manager_fields``: guarded fields a manager may still set
       (corrections, imports), checked by ``_alignment_guard_manager_ok``;
+    - ``_guarded_stored_apart``: guarded fields computed from a table of
+      their own (not the model's row, e.g. the lead's engagement scores):
+      facts like the stored ones, attacked like them by the generated suite;
     - for a state machine, ``_guarded_state_field`` and
       ``_guarded_transitions`` ({target: allowed source states}), used by
       ``_alignment_transition``.
@@ -48,6 +51,7 @@ class CrmAlignmentGuardMixin(models.AbstractModel):
     _guarded_fields = ()
     _guarded_create = False
     _guarded_manager_fields = ()
+    _guarded_stored_apart = ()
     _guarded_state_field = None
     _guarded_transitions = {}
 

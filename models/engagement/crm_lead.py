@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -8,6 +9,9 @@ from ..bant.crm_lead import FIT_GRADES
 from .crm_engagement_signal import signals_query
 
 _logger = logging.getLogger(__name__)
+
+# how far before the new-signals job's last run it looks again
+SIGNAL_WINDOW_OVERLAP = timedelta(minutes=15)
 
 # Engagement grade from the team's engagement definition (1 best); with the
 # fit grade (A-D, from BANT) it makes the grade matrix A1 .. D4.
@@ -52,6 +56,7 @@ class CrmLead(models.Model):
     the re-score (a job, and when a signal arrives), never by a caller."""
 
     _inherit = "crm.lead"
+    _guarded_stored_apart = ENGAGEMENT_FIELDS
 
     # Not columns of crm_lead: the score fades every hour and is rewritten
     # for every engaged lead, so it lives in the narrow table
@@ -343,6 +348,27 @@ class CrmLead(models.Model):
             if warm:
                 self.browse(warm)._nurture_after_engagement()
         return changed
+
+    @api.model
+    def _cron_engagement_new_signals(self):
+        """Website visits, event registrations and live chats come from apps
+        this addon does not depend on, so nothing here hears them arrive:
+        every few minutes, the leads with a signal since the job's last run
+        are re-scored (one statement; the hourly job re-scores every lead
+        for the decay). The window overlaps the last run (a signal dated
+        during it is not lost; a lead scored twice scores the same)."""
+        lastcall = self.env.context.get("lastcall")
+        since = (lastcall or fields.Datetime.now()) - SIGNAL_WINDOW_OVERLAP
+        changed = self._engagement_rescore(
+            where=SQL(
+                "lead.id IN (SELECT recent.lead_id FROM (%s) recent"
+                " WHERE recent.signal_date >= %s)",
+                signals_query(self.env, None),
+                since,
+            )
+        )
+        _logger.info("Engagement of new signals: %s leads changed score", len(changed))
+        return True
 
     @api.model
     def _cron_engagement_rescore(self):
