@@ -5,7 +5,7 @@ indexed column. The follow-up SLA's state and deadline are only set on
 handed-off leads: their indexes become partial (Odoo creates them again as
 such once the full ones are gone). The creation-date index duplicated crm's
 own (create_date, team_id) index. The BANT sales-ready flag (a boolean
-read by scans) loses its own: Odoo keeps an index a field no longer
+read by scans) and score (read by bands) lose theirs: Odoo keeps an index a field no longer
 declares, so it is dropped here. (The engagement columns go with their
 indexes in the post-migration.)"""
 
@@ -14,6 +14,7 @@ DROPPED = (
     "crm_lead__sla_deadline_index",
     "crm_lead_alignment_create_date_index",
     "crm_lead__bant_sales_ready_index",
+    "crm_lead__bant_score_index",
 )
 
 

@@ -136,13 +136,13 @@ class CrmLead(models.Model):
         string="BANT Score",
         compute="_compute_bant_score",
         store=True,
-        index=True,
         aggregator="avg",
         help="Weighted mean of the answers' points under the lead's profile "
         "(unknown, empty or stale answers count 0), rounded, from 0 to 100.",
     )
-    # not indexed: a boolean true for a share of the leads is read by a scan;
-    # an index would cost every lead's creation and every write
+    # not indexed, as the score: a boolean true for a share of the leads and
+    # score bands are read by scans; an index would cost every lead's
+    # creation and every write of an indexed column
     bant_sales_ready = fields.Boolean(
         prefetch="crm_alignment",
         string="BANT Sales-Ready",
