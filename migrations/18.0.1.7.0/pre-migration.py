@@ -5,9 +5,9 @@ indexed column. The follow-up SLA's state and deadline are only set on
 handed-off leads: their indexes become partial (Odoo creates them again as
 such once the full ones are gone). The creation-date index duplicated crm's
 own (create_date, team_id) index. The BANT sales-ready flag (a boolean
-read by scans) and score (read by bands) lose theirs: Odoo keeps an index a field no longer
-declares, so it is dropped here. (The engagement columns go with their
-indexes in the post-migration.)"""
+read by scans) and score (read by bands) lose theirs: Odoo keeps an index
+a field no longer declares, so they are dropped here. (The engagement
+columns go with their indexes in the post-migration.)"""
 
 DROPPED = (
     "crm_lead__sla_state_index",
