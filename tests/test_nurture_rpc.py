@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import SecurityRpcCase
@@ -396,6 +397,64 @@ class TestEngagementRpc(SecurityRpcCase):
         definition.invalidate_recordset()
         self.assertEqual(definition.state, "draft")
         self.assertIn(self.marketer.name, definition.message_ids[0].body)
+
+    def test_scores_go_only_with_a_lead_or_definition_really_deleted(self):
+        """The scores live in a table of their own, removed by unlink after
+        the deletion: a refused deletion leaves them as they were."""
+        definition = (
+            self.env["crm.engagement.definition"]
+            .with_user(self.marketer)
+            .create(
+                {
+                    "name": "Sec scores",
+                    "team_id": self.team.id,
+                    "rule_ids": [(0, 0, {"signal_type": "mail_open", "points": 10})],
+                }
+            )
+        )
+        definition.with_user(self.sales_manager).action_agree_sales()
+        definition.with_user(self.marketing_manager).action_agree_marketing()
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Sec scored",
+                "type": "opportunity",
+                "team_id": self.team.id,
+                "user_id": self.sales_manager.id,
+            }
+        )
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Sec",
+                "body_html": "<p>x</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+            }
+        )
+        self.env["mailing.trace"].create(
+            {
+                "model": "crm.lead",
+                "res_id": lead.id,
+                "mass_mailing_id": mailing.id,
+                "trace_status": "open",
+                "open_datetime": fields.Datetime.now(),
+            }
+        )
+        self.env["crm.lead"]._cron_engagement_rescore()
+        names = ["engagement_score", "engagement_grade", "engagement_definition_id"]
+        self.assertEqual(
+            self.snapshot(lead, ["engagement_score"]), [{"engagement_score": 10}]
+        )
+        self.assertRefusedUnchanged(
+            [self.salesman, self.portal], lead, names, "crm.lead", "unlink", lead.ids
+        )
+        # an agreed definition is reopened or archived, never deleted
+        self.assertRefusedUnchanged(
+            self.everyone(),
+            lead,
+            names,
+            "crm.engagement.definition",
+            "unlink",
+            definition.ids,
+        )
 
     def test_engagement_score_comes_from_signals_only(self):
         lead = (

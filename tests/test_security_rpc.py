@@ -317,6 +317,12 @@ PUBLIC_METHODS = {
         )
     },
     **{
+        (model, "unlink"): (
+            "TestEngagementRpc.test_scores_go_only_with_a_lead_or_definition_really_deleted"
+        )
+        for model in ("crm.lead", "crm.engagement.definition")
+    },
+    **{
         ("crm.engagement.rule", method): (
             "TestEngagementRpc."
             "test_engagement_definitions_are_designed_by_marketing_and_signed_by_both"
