@@ -188,6 +188,23 @@ class TestEngagement(EngagementCase):
         self.assertEqual(lead.engagement_score, 0, "8 - 15, floored at 0")
         self.assertEqual(lead.engagement_grade, "4")
 
+    def test_a_signal_of_this_very_second_counts(self):
+        """A signal recorded in the re-score's own second (to the
+        microsecond, as PostgreSQL dates a record created in the
+        transaction) is not in the future."""
+        lead = self._lead()
+        trace = self._trace(lead)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE mailing_trace SET open_datetime ="
+            " clock_timestamp() AT TIME ZONE 'UTC' WHERE id = %s",
+            [trace.id],
+        )
+        self.env["crm.lead"]._engagement_rescore()
+        self.assertEqual(lead.engagement_score, 8, "an opening: 8 points")
+        rows = lead._engagement_signal_rows()[lead.id]
+        self.assertEqual([row["signal_type"] for row in rows], ["mail_open"])
+
     def test_content_shared_is_a_signal(self):
         lead = self._lead()
         content = self.env["crm.marketing.content"].create(

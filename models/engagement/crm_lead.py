@@ -1,5 +1,5 @@
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -238,7 +238,7 @@ class CrmLead(models.Model):
         signal's points, half-life and value today under the lead's
         definition (the figures the stored score adds up)."""
         self.env.flush_all()
-        now = fields.Datetime.now()
+        now = _scoring_now()
         self.env.cr.execute(
             SQL(
                 """WITH leads AS (SELECT unnest(%(ids)s::int[]) AS id),
@@ -280,7 +280,7 @@ class CrmLead(models.Model):
         :returns: ids of the leads whose score changed"""
         # the signals live in other apps' tables (traces, shares, visits)
         self.env.flush_all()
-        now = fields.Datetime.now()
+        now = _scoring_now()
         if where is None:
             # every lead: the signals' joins and sums fit in memory instead of
             # sorting on disk (this transaction only)
@@ -407,6 +407,14 @@ def _lead_definition_sql(env, filtered=True):
         company=env.company.id,
         filter=SQL("lead.id IN (SELECT id FROM leads)") if filtered else SQL("TRUE"),
     )
+
+
+def _scoring_now():
+    """Now, to the microsecond: a signal recorded in this very transaction
+    (its create_date is the transaction's start, with microseconds) counts.
+    Odoo's Datetime.now() drops the microseconds, and left such a signal
+    in the future until the next second."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def _valued_signals_sql(now, per_signal=False):
