@@ -524,53 +524,113 @@ def bench_handoff(env, leads, team, measure):
     return measure(env, handoff)
 
 
-def bench_database(dbname, n, runs, with_addon, sizes=(), only=()):
-    """only: the keys of the rows to measure (empty: all of them)."""
-    rows = {}
-    measure = Measure(runs)
-    registry = Registry(dbname)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, odoo.SUPERUSER_ID, {})
-        rng, users, teams, sources, partners = fixtures(env, n)
-        vals_list = lead_values(rng, n, teams, sources, partners)
-        seller = users[1]
+class BenchDatabase:
+    """One database under bench: its fixtures and the leads' values, on a
+    cursor that stays open while the other database is measured too."""
+
+    def __init__(self, dbname, n, with_addon):
+        self.with_addon = with_addon
+        self.cr = Registry(dbname).cursor()
+        self.env = api.Environment(self.cr, odoo.SUPERUSER_ID, {})
+        rng, self.users, self.teams, self.sources, partners = fixtures(self.env, n)
+        self.vals_list = lead_values(rng, n, self.teams, self.sources, partners)
         if with_addon:
             # hand-offs start follow-up SLAs: a policy covers every team
-            env["crm.sla.policy"].create({"name": "Bench SLA", "followup_hours": 8})
-            env.cr.commit()
-        # create: N leads in batches, as an import does; the last run stays
-        # (every other row needs them, so it is always measured)
-        rows["create"] = measure(env, create_in_batches(vals_list), keep_last=True)
-        leads = env["crm.lead"].search([("name", "like", "Bench lead %")])
-        steps = {
-            "write": lambda: measure(
-                env, lambda e: leads.with_env(e).write({"priority": "3"})
-            ),
-            "read kanban": lambda: bench_read_page(env, seller, "kanban", measure),
-            "read list": lambda: bench_read_page(env, seller, "list", measure),
-            "report read_group": lambda: bench_read_group(env, with_addon, measure),
-        }
-        if with_addon:
-            team = teams[0]
-            steps.update(
-                {
-                    "hand off N": lambda: bench_handoff(env, leads, team, measure),
-                    "recycle": lambda: bench_recycle(env, leads[:1000], team, measure),
-                    "bant": lambda: bench_bant_rescore(env, leads, measure),
-                    "sla": lambda: bench_sla_cron(env, leads, measure),
-                    "target match": lambda: bench_target_matching(env, measure),
-                    "engagement": lambda: bench_engagement(env, team, measure),
-                    "nurture job": lambda: bench_nurture_job(env, team, measure),
-                }
+            self.env["crm.sla.policy"].create(
+                {"name": "Bench SLA", "followup_hours": 8}
             )
-        for key, step in steps.items():
-            if not only or key in only:
-                rows[key] = step()
-        if sizes:
-            rows.update(
-                bench_scoreboard(env, measure, sizes, teams, users, sources, with_addon)
+            self.cr.commit()
+
+    def leads(self):
+        return self.env["crm.lead"].search([("name", "like", "Bench lead %")])
+
+    def close(self):
+        self.cr.rollback()
+        self.cr.close()
+
+
+def bench_common(databases, runs, only=()):
+    """create and write, one run in each database in turn (crm, addon, crm,
+    addon, ...): their ratio is what the target is about, and a machine
+    whose speed drifts over the minutes weighs on both alike. The last
+    create stays (every other row needs the leads).
+
+    :returns: {database: {"create": row, "write": row}}"""
+    one_run = Measure(1)
+    samples = {database: {"create": [], "write": []} for database in databases}
+    for run in range(runs):
+        for database in databases:
+            samples[database]["create"].append(
+                one_run(
+                    database.env,
+                    create_in_batches(database.vals_list),
+                    keep_last=run == runs - 1,
+                )
             )
-        env.cr.rollback()
+    for database in databases:
+        database.bench_leads = database.leads()
+    for _run in range(runs if not only or "write" in only else 0):
+        for database in databases:
+            leads = database.bench_leads
+            samples[database]["write"].append(
+                one_run(
+                    database.env,
+                    lambda e, leads=leads: leads.with_env(e).write({"priority": "3"}),
+                )
+            )
+    return {
+        database: {key: _median_row(rows) for key, rows in by_key.items() if rows}
+        for database, by_key in samples.items()
+    }
+
+
+def _median_row(rows):
+    """(wall s, queries, CPU s) medians of single runs' rows."""
+    cpus = [row[2] for row in rows]
+    return (
+        statistics.median(row[0] for row in rows),
+        int(statistics.median(row[1] for row in rows)),
+        None if None in cpus else statistics.median(cpus),
+    )
+
+
+def bench_database(database, runs, common, sizes=(), only=()):
+    """The rows after create and write (``common``, measured already) in one
+    database. only: the keys of the rows to measure (empty: all of them)."""
+    rows = dict(common)
+    measure = Measure(runs)
+    env, teams, users = database.env, database.teams, database.users
+    with_addon = database.with_addon
+    leads = database.bench_leads
+    seller = users[1]
+    steps = {
+        "read kanban": lambda: bench_read_page(env, seller, "kanban", measure),
+        "read list": lambda: bench_read_page(env, seller, "list", measure),
+        "report read_group": lambda: bench_read_group(env, with_addon, measure),
+    }
+    if with_addon:
+        team = teams[0]
+        steps.update(
+            {
+                "hand off N": lambda: bench_handoff(env, leads, team, measure),
+                "recycle": lambda: bench_recycle(env, leads[:1000], team, measure),
+                "bant": lambda: bench_bant_rescore(env, leads, measure),
+                "sla": lambda: bench_sla_cron(env, leads, measure),
+                "target match": lambda: bench_target_matching(env, measure),
+                "engagement": lambda: bench_engagement(env, team, measure),
+                "nurture job": lambda: bench_nurture_job(env, team, measure),
+            }
+        )
+    for key, step in steps.items():
+        if not only or key in only:
+            rows[key] = step()
+    if sizes:
+        rows.update(
+            bench_scoreboard(
+                env, measure, sizes, teams, users, database.sources, with_addon
+            )
+        )
+    env.cr.rollback()
     return rows
 
 
@@ -625,12 +685,19 @@ def main():
     )
     sizes = [int(size) for size in args.scoreboard_sizes.split(",") if size]
     only = {key.strip() for key in args.only.split(",") if key.strip()}
-    base = (
-        {}
-        if args.no_baseline
-        else bench_database(args.base, args.n, args.runs, False, sizes, only)
-    )
-    addon = bench_database(args.addon, args.n, args.runs, True, sizes, only)
+    databases = [] if args.no_baseline else [BenchDatabase(args.base, args.n, False)]
+    databases.append(BenchDatabase(args.addon, args.n, True))
+    try:
+        common = bench_common(databases, args.runs, only)
+        rows = [
+            bench_database(database, args.runs, common[database], sizes, only)
+            for database in databases
+        ]
+    finally:
+        for database in databases:
+            database.close()
+    base = {} if args.no_baseline else rows[0]
+    addon = rows[-1]
     if args.rows_out:
         with open(args.rows_out, "w") as out:
             json.dump([[key, value] for key, value in addon.items()], out)
