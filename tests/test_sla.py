@@ -227,6 +227,26 @@ class TestSla(AlignmentCase, CronMixinCase):
         self.assertEqual(sla.reached_date, datetime(2026, 3, 10, 14, 30))
         self.assertEqual(sla.late_hours, 3.5, "11:00 to 14:30 on Tuesday")
 
+    def test_late_followup_before_the_job_is_a_breach_escalated_once(self):
+        """A follow-up after the deadline that the deadline job has not seen
+        yet (it runs every few minutes) is still a breach: failed and
+        escalated, once, whoever comes first."""
+        lead = self._hand_off()
+        with freeze_time("2026-03-10 14:30:00"):
+            lead.with_user(self.salesman).action_accept()
+            self.env["crm.lead.sla"]._cron_check_deadlines()
+        sla = lead.sla_ids
+        self.assertEqual(sla.state, "failed")
+        self.assertEqual(sla.late_hours, 3.5, "11:00 to 14:30 on Tuesday")
+        self.assertEqual(sla.escalated_date, datetime(2026, 3, 10, 14, 30))
+        breaches = lead.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.breach_type
+        )
+        self.assertEqual(breaches.user_id, self.marketing_manager | self.sales_manager)
+        self.assertEqual(
+            len(lead.message_ids.filtered(lambda m: "breached" in (m.body or ""))), 1
+        )
+
     def test_pause_stops_the_clock_and_resume_keeps_the_rest(self):
         lead = self._hand_off("2026-03-04 09:00:00")  # Wed, deadline 13:00
         with freeze_time("2026-03-04 10:00:00"):

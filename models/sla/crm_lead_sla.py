@@ -163,6 +163,7 @@ class CrmLeadSla(models.Model):
         """The first follow-up: on time is reached; after the deadline the
         SLA stays failed and records when and how late it came."""
         now = fields.Datetime.now()
+        breached = self.browse()
         for sla in self.filtered(lambda s: s.state in ("ongoing", "paused", "failed")):
             if sla.reached_date:
                 continue
@@ -177,10 +178,17 @@ class CrmLeadSla(models.Model):
             if sla.state == "failed" or now > sla.deadline:
                 vals["state"] = "failed"
                 vals["late_hours"] = sla._working_hours(sla.deadline, now)
+                if not sla.escalated_date:
+                    # late before the deadline job saw it: still a breach,
+                    # escalated once like the job's
+                    vals["escalated_date"] = now
+                    breached |= sla
             else:
                 vals["state"] = "reached"
             sla._alignment_guarded_write(vals)
         self._sync_lead()
+        if breached:
+            breached._escalate()
 
     def _cancel(self, reason):
         ongoing = self.filtered(lambda s: s.state in ("ongoing", "paused"))
