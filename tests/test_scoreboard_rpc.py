@@ -1,5 +1,7 @@
+from unittest.mock import patch
+
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools import date_utils
 
 from .common import FORGED_CONTEXT, SecurityRpcCase
@@ -289,4 +291,50 @@ class TestScoreboardRpc(SecurityRpcCase):
         )
         self.assertRefused(
             [self.portal], "crm.alignment.dashboard", "get_chart_data", *period
+        )
+
+    def test_dashboard_figures_are_read_on_a_read_only_cursor(self):
+        """The board's figures come from its onchange (a new record, never
+        saved): Odoo's web client calls it on a read-only cursor (the
+        replica, where one is configured), without falling back to a
+        read/write one, and the figures are the reader's."""
+        self.env["crm.lead"].create(
+            {"name": "Board theirs", "type": "lead", "user_id": self.sales_manager.id}
+        )
+        Dashboard = type(self.env["crm.alignment.dashboard"])
+        compute = Dashboard._compute_figures
+        cursors = []
+
+        def spy(boards):
+            cursors.append(boards.env.cr.readonly)
+            return compute(boards)
+
+        spec = {name: {} for name in ("period", "date_from", "date_to")}
+        spec |= {name: {} for name in ("created_count", "won_count", "funnel_table")}
+        boards = self.env["crm.alignment.dashboard"].search_count([])
+        for user in (self.salesman, self.sales_manager):
+            self.authenticate(user.login, user.login)
+            with (
+                patch.object(Dashboard, "_compute_figures", spy),
+                self.assertNoLogs("odoo.http", "WARNING"),
+            ):
+                result = self.make_jsonrpc_request(
+                    "/web/dataset/call_kw/crm.alignment.dashboard/onchange",
+                    {
+                        "model": "crm.alignment.dashboard",
+                        "method": "onchange",
+                        "args": [[], {}, [], spec],
+                        "kwargs": {},
+                    },
+                )
+            self.assertEqual(cursors, [True], "computed once, on a read-only cursor")
+            cursors.clear()
+            board = Form(self.env["crm.alignment.dashboard"].with_user(user))
+            self.assertEqual(result["value"]["created_count"], board.created_count)
+            self.assertEqual(result["value"]["funnel_table"], board.funnel_table)
+        self.assertGreater(
+            result["value"]["created_count"], 0, "the manager sees the leads"
+        )
+        self.assertEqual(
+            self.env["crm.alignment.dashboard"].search_count([]), boards, "no record"
         )

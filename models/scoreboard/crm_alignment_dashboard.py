@@ -229,6 +229,14 @@ class CrmAlignmentDashboard(models.TransientModel):
         compute="_compute_figures",
     )
 
+    @api.readonly
+    def onchange(self, values, field_names, fields_spec):
+        # The board opens as a new record and its figures are computed by
+        # this call, never saved: marked read-only, Odoo runs it on a
+        # read-only cursor, i.e. on the replica where one is configured
+        # (--db_replica_host).
+        return super().onchange(values, field_names, fields_spec)
+
     def _compute_display_name(self):
         for board in self:
             board.display_name = self.env._("Alignment Dashboard")
