@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TOOLS := dev
 
-.PHONY: help run stop test check-install upgrade-check lint format doctor pot bench compat wheel readme screenshots loadtest faults clean distclean
+.PHONY: help run stop test check-install upgrade-check lint format doctor pot bench compat wheel readme screenshots loadtest replica faults clean distclean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ readme: ## regenerate static/description/index.html from readme/
 
 screenshots: ## the README / Apps page pictures, taken from the demo database (starts make run if needed)
 	@$(TOOLS)/screenshots.sh
+
+replica: ## a local streaming replica (PostgreSQL cluster on port 5433) for Odoo's --db_replica_port; REPLICA=stop|status|drop
+	@$(TOOLS)/replica.sh $(REPLICA)
 
 loadtest: ## multi-worker load test with invariants (LOAD_CLIENTS, LOAD_DURATION, LOAD_WORKERS), side by side with crm
 	@$(TOOLS)/loadtest.sh

@@ -142,12 +142,21 @@ pg_role_for_me() {
     fi
 }
 
+# The streaming replica made by make replica (dev/replica.sh): never the
+# cluster the project writes to.
+REPLICA_CLUSTER="crm_alignment_replica"
+
+primary_cluster() {  # prints "version name port" of the newest cluster that is not the replica
+    pg_lsclusters -h 2>/dev/null | awk -v replica="$REPLICA_CLUSTER" '$2 != replica' |
+        sort -k1,1nr | head -n 1
+}
+
 ensure_postgres() {
     command -v psql >/dev/null 2>&1 || true
     if pg_reachable; then return 0; fi
-    if command -v pg_lsclusters >/dev/null 2>&1 && [ -n "$(pg_lsclusters -h 2>/dev/null)" ]; then
+    if command -v pg_lsclusters >/dev/null 2>&1 && [ -n "$(primary_cluster)" ]; then
         local ver name
-        read -r ver name _ < <(pg_lsclusters -h | sort -k1,1nr | head -n 1)
+        read -r ver name _ < <(primary_cluster)
         say "Starting the local PostgreSQL cluster $ver/$name"
         if is_root; then
             pg_ctlcluster "$ver" "$name" start || true
@@ -160,7 +169,7 @@ ensure_postgres() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
         pg_lsclusters -h | grep -q . || pg_createcluster 15 main
         local ver name
-        read -r ver name _ < <(pg_lsclusters -h | sort -k1,1nr | head -n 1)
+        read -r ver name _ < <(primary_cluster)
         pg_ctlcluster "$ver" "$name" start || true
     fi
     for _ in $(seq 1 30); do

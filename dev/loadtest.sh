@@ -19,6 +19,18 @@ OUT="$CACHE_DIR/loadtest-$STAMP"
 mkdir -p "$OUT"
 PORT="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 SERVER_PID=""
+# LOAD_REPLICA=1: the addon's server also reads from a local streaming
+# replica (make replica); PostgreSQL's own statistics on both clusters then
+# show where the dashboard's reads and the workload's writes ran.
+REPLICA_PORT="${REPLICA_PORT:-5433}"
+REPLICA_ARGS=()
+if [ -n "${LOAD_REPLICA:-}" ]; then
+    "$REPO_DIR/dev/replica.sh" start
+    # an empty host is the local socket; Odoo opens its read-only pool only
+    # when a replica host is given (the port alone is ignored)
+    REPLICA_ARGS=(--db_replica_host= --db_replica_port "$REPLICA_PORT")
+    PRIMARY_PORT="$(primary_cluster | awk '{print $3}')"
+fi
 
 if [ ! -x "$LOCUST_VENV/bin/locust" ]; then
     say "Installing Locust into $LOCUST_VENV (its own virtualenv: it pins its own gevent)"
@@ -98,15 +110,34 @@ print("LOADENV" + json.dumps(result))
 PY
 }
 
+pg_snapshot() {  # database, port, file: crm_lead's scans and writes, the database's transactions
+    sleep 2  # backends report their counters within a second of going idle
+    psql -p "$2" -d "$1" -Atc "
+        SELECT 'crm_lead scans', seq_scan + coalesce(idx_scan, 0),
+               'crm_lead rows written', n_tup_ins + n_tup_upd + n_tup_del
+          FROM pg_stat_user_tables WHERE relname = 'crm_lead'
+        UNION ALL
+        SELECT 'transactions', xact_commit + xact_rollback, 'in recovery',
+               pg_is_in_recovery()::int
+          FROM pg_stat_database WHERE datname = current_database()" >"$3"
+}
+
 run_load() {  # database, seed, mode (addon: full workload, common/crm: common part)
     local db=$1 seed=$2 mode=$3 env_json
+    local replica=()
+    if [ "$mode" = addon ] && [ -n "${LOAD_REPLICA:-}" ]; then
+        replica=("${REPLICA_ARGS[@]}")
+        pg_snapshot "$db" "$PRIMARY_PORT" "$OUT/stats-primary-before"
+        pg_snapshot "$db" "$REPLICA_PORT" "$OUT/stats-replica-before"
+    fi
     env_json="$(grep -o 'LOADENV.*' "$OUT/$seed.env" | sed 's/^LOADENV//')"
     [ -n "$env_json" ] || die "seeding $db failed (see $OUT/shell.log)"
     say "Serving $db in prefork mode ($WORKERS workers, 1 cron worker) on 127.0.0.1:$PORT"
     "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" --addons-path="$ADDONS_PATH" --data-dir="$DATA_DIR" \
         -d "$db" --db-filter "^${db}\$" --workers "$WORKERS" --max-cron-threads 1 \
         --http-interface 127.0.0.1 --http-port "$PORT" --gevent-port $((PORT + 1)) \
-        --limit-time-real 120 --limit-time-cpu 60 --log-level warn >"$OUT/server-$mode.log" 2>&1 &
+        --limit-time-real 120 --limit-time-cpu 60 --log-level warn "${replica[@]}" \
+        >"$OUT/server-$mode.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 60); do
         curl -fsS -o /dev/null "http://127.0.0.1:$PORT/web/login" 2>/dev/null && break
@@ -124,6 +155,10 @@ run_load() {  # database, seed, mode (addon: full workload, common/crm: common p
         --host "http://127.0.0.1:$PORT" --csv "$OUT/$mode" --only-summary \
         >"$OUT/locust-$mode.log" 2>&1 || true
     stop_server
+    if [ ${#replica[@]} -gt 0 ]; then
+        pg_snapshot "$db" "$PRIMARY_PORT" "$OUT/stats-primary-after"
+        pg_snapshot "$db" "$REPLICA_PORT" "$OUT/stats-replica-after"
+    fi
 }
 
 ADDON_DB="crm_alignment_load_addon_$STAMP"

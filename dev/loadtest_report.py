@@ -32,6 +32,57 @@ def sql(db, query):
     return out.strip()
 
 
+def snapshot(path):
+    """{counter: value} from a pg_snapshot file ("name|value|name|value")."""
+    values = {}
+    for line in path.read_text().splitlines():
+        parts = line.split("|")
+        values.update(zip(parts[::2], (int(v) for v in parts[1::2]), strict=True))
+    return values
+
+
+def replica_checks(out, dashboard):
+    """LOAD_REPLICA: from PostgreSQL's statistics on each cluster, where the
+    dashboard's reads and the workload's writes ran during the full run."""
+    if not (out / "stats-replica-after").exists():
+        return []
+    delta = {}
+    for side in ("primary", "replica"):
+        before = snapshot(out / f"stats-{side}-before")
+        after = snapshot(out / f"stats-{side}-after")
+        delta[side] = {key: after[key] - before.get(key, 0) for key in after}
+        delta[side]["in recovery"] = after["in recovery"]
+        print(
+            f"{side}: crm_lead scanned {delta[side]['crm_lead scans']} times, "
+            f"{delta[side]['crm_lead rows written']} crm_lead rows written, "
+            f"{delta[side]['transactions']} transactions"
+        )
+    opened = int(dashboard["Request Count"]) if dashboard else 0
+    fallbacks = sum(
+        "retrying with a read/write cursor" in line
+        for line in (out / "server-addon.log").open(errors="replace")
+    )
+    print(
+        f"dashboards opened: {opened}; read-only calls retried read/write: {fallbacks}"
+    )
+    return [
+        ("the replica is a standby", str(delta["replica"]["in recovery"]), "1"),
+        ("the dashboard was opened", str(opened > 0), "True"),
+        (
+            "the replica ran reads of crm_lead (the dashboard's: every other call"
+            " of the workload goes through /jsonrpc, on the primary)",
+            str(delta["replica"]["crm_lead scans"] > 0),
+            "True",
+        ),
+        (
+            "the writes ran on the primary",
+            str(delta["primary"]["crm_lead rows written"] > 0),
+            "True",
+        ),
+        ("no read-only call fell back to the primary", str(fallbacks), "0"),
+    ]
+
+
 def main(out_dir, db):
     out = pathlib.Path(out_dir)
     addon, crm = stats(out / "addon_stats.csv"), stats(out / "crm_stats.csv")
@@ -159,6 +210,7 @@ def main(out_dir, db):
             "0",
         ),
     ]
+    checks += replica_checks(out, row(addon, "open dashboard"))
     broken = 0
     breaches = sql(db, "select count(*) from crm_lead_sla where state = 'failed'")
     print(f"breaches during the run: {breaches}")

@@ -272,3 +272,59 @@ class ManagerUser(AlignmentUser):
     @task(2)
     def common(self):
         random.choice((self.read_kanban, self.read_list))()
+
+    @task(1)
+    def open_dashboard(self):
+        """The Alignment Dashboard as the web client opens it: a web session
+        and the board's onchange through /web/dataset/call_kw (the route
+        that runs read-only methods on the replica, where one is set)."""
+        if MODE != "addon":
+            return self.read_list()
+        if not getattr(self, "has_session", False):
+            with self.client.post(
+                "/web/session/authenticate",
+                json={
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {"db": DB, "login": self.login, "password": self.login},
+                },
+                name="web login",
+                catch_response=True,
+            ) as response:
+                if response.status_code != 200 or response.json().get("error"):
+                    response.failure("web login refused")
+                    return
+                self.has_session = True
+        spec = {
+            name: {}
+            for name in (
+                "period",
+                "date_from",
+                "date_to",
+                "created_count",
+                "won_count",
+                "pipeline_share",
+                "speed_p50",
+                "funnel_table",
+            )
+        }
+        with self.client.post(
+            "/web/dataset/call_kw/crm.alignment.dashboard/onchange",
+            json={
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {
+                    "model": "crm.alignment.dashboard",
+                    "method": "onchange",
+                    "args": [[], {}, [], spec],
+                    "kwargs": {},
+                },
+            },
+            name="open dashboard",
+            catch_response=True,
+        ) as response:
+            error = response.status_code != 200 or response.json().get("error")
+            if error:
+                response.failure(f"dashboard: {str(error)[:200]}")
+            else:
+                response.success()
