@@ -309,6 +309,12 @@ class TestScoreboardRpc(SecurityRpcCase):
             cursors.append(boards.env.cr.readonly)
             return compute(boards)
 
+        scope = Dashboard._scope
+
+        def scope_spy(board):
+            cursors.append(board.env.cr.readonly)
+            return scope(board)
+
         spec = {name: {} for name in ("period", "date_from", "date_to")}
         spec |= {name: {} for name in ("created_count", "won_count", "funnel_table")}
         boards = self.env["crm.alignment.dashboard"].search_count([])
@@ -328,6 +334,24 @@ class TestScoreboardRpc(SecurityRpcCase):
                     },
                 )
             self.assertEqual(cursors, [True], "computed once, on a read-only cursor")
+            cursors.clear()
+            # the charts' one read method, the same way
+            today = fields.Date.today()
+            with (
+                patch.object(Dashboard, "_scope", scope_spy),
+                self.assertNoLogs("odoo.http", "WARNING"),
+            ):
+                charts = self.make_jsonrpc_request(
+                    "/web/dataset/call_kw/crm.alignment.dashboard/get_chart_data",
+                    {
+                        "model": "crm.alignment.dashboard",
+                        "method": "get_chart_data",
+                        "args": [str(date_utils.start_of(today, "month")), str(today)],
+                        "kwargs": {},
+                    },
+                )
+            self.assertTrue(charts["funnel"])
+            self.assertEqual(set(cursors), {True}, "charts read on a read-only cursor")
             cursors.clear()
             board = Form(self.env["crm.alignment.dashboard"].with_user(user))
             self.assertEqual(result["value"]["created_count"], board.created_count)
