@@ -293,66 +293,59 @@ class TestScoreboardRpc(SecurityRpcCase):
             [self.portal], "crm.alignment.dashboard", "get_chart_data", *period
         )
 
+    def _call_kw_read_only(self, method, args, spied):
+        """Call the dashboard's ``method`` as the web client does; returns
+        its result and, for each call of the ``spied`` method, whether its
+        cursor was read-only. No fallback to a read/write cursor allowed."""
+        Dashboard = type(self.env["crm.alignment.dashboard"])
+        original = getattr(Dashboard, spied)
+        cursors = []
+
+        def spy(boards, *args, **kwargs):
+            cursors.append(boards.env.cr.readonly)
+            return original(boards, *args, **kwargs)
+
+        with (
+            patch.object(Dashboard, spied, spy),
+            self.assertNoLogs("odoo.http", "WARNING"),
+        ):
+            result = self.make_jsonrpc_request(
+                f"/web/dataset/call_kw/crm.alignment.dashboard/{method}",
+                {
+                    "model": "crm.alignment.dashboard",
+                    "method": method,
+                    "args": args,
+                    "kwargs": {},
+                },
+            )
+        return result, cursors
+
     def test_dashboard_figures_are_read_on_a_read_only_cursor(self):
         """The board's figures come from its onchange (a new record, never
-        saved): Odoo's web client calls it on a read-only cursor (the
-        replica, where one is configured), without falling back to a
-        read/write one, and the figures are the reader's."""
+        saved) and the charts' from their read method: Odoo's web client
+        calls both on a read-only cursor (the replica, where one is
+        configured), without falling back to a read/write one, and the
+        figures are the reader's."""
         self.env["crm.lead"].create(
             {"name": "Board theirs", "type": "lead", "user_id": self.sales_manager.id}
         )
-        Dashboard = type(self.env["crm.alignment.dashboard"])
-        compute = Dashboard._compute_figures
-        cursors = []
-
-        def spy(boards):
-            cursors.append(boards.env.cr.readonly)
-            return compute(boards)
-
-        scope = Dashboard._scope
-
-        def scope_spy(board):
-            cursors.append(board.env.cr.readonly)
-            return scope(board)
-
         spec = {name: {} for name in ("period", "date_from", "date_to")}
         spec |= {name: {} for name in ("created_count", "won_count", "funnel_table")}
+        today = fields.Date.today()
+        period = [str(date_utils.start_of(today, "month")), str(today)]
         boards = self.env["crm.alignment.dashboard"].search_count([])
         for user in (self.salesman, self.sales_manager):
             self.authenticate(user.login, user.login)
-            with (
-                patch.object(Dashboard, "_compute_figures", spy),
-                self.assertNoLogs("odoo.http", "WARNING"),
-            ):
-                result = self.make_jsonrpc_request(
-                    "/web/dataset/call_kw/crm.alignment.dashboard/onchange",
-                    {
-                        "model": "crm.alignment.dashboard",
-                        "method": "onchange",
-                        "args": [[], {}, [], spec],
-                        "kwargs": {},
-                    },
-                )
+            result, cursors = self._call_kw_read_only(
+                "onchange", [[], {}, [], spec], "_compute_figures"
+            )
             self.assertEqual(cursors, [True], "computed once, on a read-only cursor")
-            cursors.clear()
-            # the charts' one read method, the same way
-            today = fields.Date.today()
-            with (
-                patch.object(Dashboard, "_scope", scope_spy),
-                self.assertNoLogs("odoo.http", "WARNING"),
-            ):
-                charts = self.make_jsonrpc_request(
-                    "/web/dataset/call_kw/crm.alignment.dashboard/get_chart_data",
-                    {
-                        "model": "crm.alignment.dashboard",
-                        "method": "get_chart_data",
-                        "args": [str(date_utils.start_of(today, "month")), str(today)],
-                        "kwargs": {},
-                    },
-                )
+            charts, cursors = self._call_kw_read_only(
+                "get_chart_data", period, "_scope"
+            )
             self.assertTrue(charts["funnel"])
+            self.assertTrue(cursors)
             self.assertEqual(set(cursors), {True}, "charts read on a read-only cursor")
-            cursors.clear()
             board = Form(self.env["crm.alignment.dashboard"].with_user(user))
             self.assertEqual(result["value"]["created_count"], board.created_count)
             self.assertEqual(result["value"]["funnel_table"], board.funnel_table)
