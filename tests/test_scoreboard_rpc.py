@@ -352,6 +352,20 @@ class TestScoreboardRpc(SecurityRpcCase):
         self.assertGreater(
             result["value"]["created_count"], 0, "the manager sees the leads"
         )
+        # over /jsonrpc, with every context key the addon names: the
+        # salesperson still counts their own leads; a portal user is refused
+        ok, forged = self.rpc(
+            self.salesman, "crm.alignment.dashboard", "onchange", [], {}, [], spec
+        )
+        self.assertTrue(ok, forged)
+        board = Form(self.env["crm.alignment.dashboard"].with_user(self.salesman))
+        self.assertEqual(forged["value"]["created_count"], board.created_count)
+        self.assertLess(
+            forged["value"]["created_count"], result["value"]["created_count"]
+        )
+        self.assertRefused(
+            [self.portal], "crm.alignment.dashboard", "onchange", [], {}, [], spec
+        )
         self.assertEqual(
             self.env["crm.alignment.dashboard"].search_count([]), boards, "no record"
         )

@@ -397,6 +397,10 @@ PUBLIC_METHODS = {
         "crm.alignment.dashboard",
         "action_chart_drill",
     ): "TestScoreboardRpc.test_charts_count_as_the_reader",
+    (
+        "crm.alignment.dashboard",
+        "onchange",
+    ): "TestScoreboardRpc.test_dashboard_figures_are_read_on_a_read_only_cursor",
 }
 
 
