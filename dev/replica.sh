@@ -58,8 +58,12 @@ stop)
     replica_exists && pg_ctlcluster "$VER" "$REPLICA_CLUSTER" stop 2>/dev/null || true
     ;;
 drop)
-    replica_exists && pg_dropcluster --stop "$VER" "$REPLICA_CLUSTER"
-    say "Replica dropped"
+    if replica_exists; then
+        pg_dropcluster --stop "$VER" "$REPLICA_CLUSTER"
+        say "Replica dropped"
+    else
+        say "No replica to drop"
+    fi
     ;;
 *) die "usage: dev/replica.sh [start|status|stop|drop]" ;;
 esac

@@ -161,7 +161,8 @@ class CrmLeadSla(models.Model):
 
     def _reach(self):
         """The first follow-up: on time is reached; after the deadline the
-        SLA stays failed and records when and how late it came."""
+        SLA stays failed and records when and how late it came, and a breach
+        the deadline job had not seen yet is escalated now, once."""
         now = fields.Datetime.now()
         breached = self.browse()
         for sla in self.filtered(lambda s: s.state in ("ongoing", "paused", "failed")):
@@ -186,9 +187,9 @@ class CrmLeadSla(models.Model):
             else:
                 vals["state"] = "reached"
             sla._alignment_guarded_write(vals)
-        self._sync_lead()
         if breached:
-            breached._escalate()
+            breached._escalate()  # shows them on their leads too
+        (self - breached)._sync_lead()
 
     def _cancel(self, reason):
         ongoing = self.filtered(lambda s: s.state in ("ongoing", "paused"))
