@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -245,6 +246,33 @@ class TestLeadMatching(TargetAccountCase):
         other_list._agree("marketing", self.marketing_manager)
         self.assertEqual(other_list.state, "agreed")
         self.assertFalse(lead.target_account_id)
+
+    def test_a_company_that_is_no_account_moves_no_lead_by_domain(self):
+        """crm writes a lead's e-mail onto its company as each lead is made:
+        a company that is on no list re-matches its own leads, never every
+        lead of its domain."""
+        by_mail = self.lead(email_from="jo@other.co.uk")
+        Lead = type(self.env["crm.lead"])
+        calls = []
+        original = Lead._target_account_match
+
+        def spy(leads, partner_ids=(), domains=(), all_leads=False):
+            calls.append(set(domains))
+            return original(leads, partner_ids, domains, all_leads)
+
+        with patch.object(Lead, "_target_account_match", spy):
+            self.other.write({"email": "sales@other-group.com"})
+            self.acme.write({"email": "sales@acme-group.com"})
+        self.assertEqual(
+            calls,
+            [{"acme.com", "acme-group.com"}],
+            "only the account's domains, before and after, are re-matched",
+        )
+        self.assertFalse(by_mail.target_account_id)
+        self.assertEqual(
+            self.lead(email_from="jo@acme-group.com").target_account_id,
+            self.account(self.acme),
+        )
 
     def test_match_cost_does_not_grow_with_leads(self):
         leads = self.create_marketing_leads(40, email_from="x@acme.com")

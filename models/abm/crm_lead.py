@@ -1,11 +1,15 @@
 from odoo import api, fields, models, tools
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 from .company_domain import email_company_domain
 
 TIERS = [("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3")]
 # Fields whose change can move a lead to another target account.
 LEAD_MATCH_FIELDS = ("partner_id", "email_from", "company_id")
+# Only leads without a partner match by e-mail domain: the index holds them
+# alone, so the leads with a partner (most of a running CRM) pay no index
+# entry for their domain on each create or update.
+EMAIL_DOMAIN_INDEX = "crm_lead_alignment_email_company_domain_index"
 
 
 class CrmLead(models.Model):
@@ -23,7 +27,6 @@ class CrmLead(models.Model):
         prefetch="crm_alignment",
         compute="_compute_email_company_domain",
         store=True,
-        index="btree_not_null",
         help="Registrable domain of the e-mail (eu.acme.co.uk gives acme.co.uk).",
     )
     target_partner_id = fields.Many2one(
@@ -52,6 +55,17 @@ class CrmLead(models.Model):
         copy=False,
         help="Tier of the target account.",
     )
+
+    def init(self):
+        result = super().init()
+        create_index(
+            self.env.cr,
+            EMAIL_DOMAIN_INDEX,
+            self._table,
+            ["email_company_domain"],
+            where="email_company_domain IS NOT NULL AND partner_id IS NULL",
+        )
+        return result
 
     @api.depends("email_from")
     def _compute_email_company_domain(self):
@@ -87,8 +101,8 @@ class CrmLead(models.Model):
         """Re-link leads to their target account in one UPDATE.
 
         Scope: the leads in ``self``, the leads of the given companies (by
-        commercial partner or previous link), the leads whose e-mail domain
-        is one of ``domains``; or every lead with ``all_leads``.
+        commercial partner or previous link), the leads without a partner whose
+        e-mail domain is one of ``domains``; or every lead with ``all_leads``.
         :returns: ids of the leads whose link changed
         """
         domains = [domain for domain in domains if domain]
@@ -122,9 +136,14 @@ class CrmLead(models.Model):
                     )
                 )
             if domains:
+                # a lead with a partner matches by its company, never by
+                # domain (the candidate query below): those by domain are
+                # the ones without a partner, read from their own index
                 branches.append(
                     SQL(
-                        "SELECT id FROM crm_lead WHERE email_company_domain = ANY(%s)",
+                        """SELECT id FROM crm_lead
+                            WHERE email_company_domain = ANY(%s)
+                              AND partner_id IS NULL""",
                         domains,
                     )
                 )

@@ -53,17 +53,36 @@ class ResPartner(models.Model):
         if rematch:
             partner_ids, domains = before
             after_ids, after_domains = self._target_match_keys()
-            self.env["crm.lead"]._target_account_match(
-                partner_ids=partner_ids | after_ids, domains=domains | after_domains
-            )
+            domains |= after_domains
+            # a new e-mail or website of a company on no list moves no lead:
+            # its leads follow their commercial partner, which did not change
+            if domains or any(field in vals for field in ("parent_id", "is_company")):
+                self.env["crm.lead"]._target_account_match(
+                    partner_ids=partner_ids | after_ids, domains=domains
+                )
         return result
 
     def _target_match_keys(self):
-        """(partner ids, domains) whose leads may change account with self."""
+        """(partner ids, domains) whose leads may change account with self.
+
+        Leads match by domain the companies that are target accounts only:
+        the domains of other companies move no lead. crm writes a lead's
+        company once per lead it creates, and a shared domain (a group's
+        example.com) would otherwise re-match all its leads each time."""
         companies = self | self.commercial_partner_id
+        self.env["crm.target.account"].flush_model(["partner_id"])
+        self.env.cr.execute(
+            "SELECT DISTINCT partner_id FROM crm_target_account"
+            " WHERE partner_id = ANY(%s)",
+            [companies.ids],
+        )
+        accounts = companies.browse([row[0] for row in self.env.cr.fetchall()])
         return set(companies.ids), set(
-            companies.mapped("email_company_domain")
-            + companies.mapped("website_company_domain")
+            filter(
+                None,
+                accounts.mapped("email_company_domain")
+                + accounts.mapped("website_company_domain"),
+            )
         )
 
     def action_view_target_accounts(self):
