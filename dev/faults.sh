@@ -5,7 +5,9 @@
 #  2. kill -9 in the middle of a batch hand-off (one call, all or nothing);
 #  3. PostgreSQL restarted while the SLA job runs;
 #  4. two users doing the same thing at once;
-#  5. kill -9 in the middle of the nurture step job.
+#  5. kill -9 in the middle of the nurture step job;
+#  6. the SLA, assignment hand-off and nurture step jobs run twice at once
+#     (two processes calling them, then two servers running the crons).
 # After each: nothing half-written (every failed SLA escalated, with exactly
 # one breach note; no lead handed off without its journey row), nothing done
 # twice, and the next run catches up. (Webhook endpoints that are dead,
@@ -263,6 +265,115 @@ check "the next run caught up: every enrolment past both steps" \
 check "every prospect mailed once, each mail recorded on its step" \
     "select count(*) from crm_nurture_enrolment e where (select count(*) from mailing_trace t join crm_nurture_touch h on h.mailing_trace_id = t.id where h.enrolment_id = e.id) != 1"
 invariants
+say "6. Two servers' jobs on the same records: the SLA job, the assignment hand-off job, the nurture step job"
+# Odoo's own lock keeps one cron job to one server at a time; the jobs'
+# claims are what hold when the same job still runs twice at once (a manual
+# run, a shell, a server that lost its lock): two processes call each job
+# method at the same moment (a), then two real servers run the crons (b).
+seed_jobs() {  # prefix: overdue SLAs, assigned sales-ready leads, due nurture steps
+    FAULTS_LEADS="$N" PREFIX="$1" shell >>"$OUT/jobs-seed.log" 2>&1 <<'PY' || { cat "$OUT/jobs-seed.log"; die "jobs seeding failed"; }
+import os
+n, prefix = int(os.environ["FAULTS_LEADS"]), os.environ["PREFIX"]
+Lead = env["crm.lead"]
+team = env["crm.team"].search([("name", "=", "Fault Team")])
+sales = env["res.users"].search([("login", "=", "fault_sales")])
+overdue = Lead.create([{"name": f"{prefix} overdue {i}", "type": "lead", "team_id": team.id,
+                        "user_id": False, "lifecycle_stage": "sales_ready"} for i in range(n)])
+overdue.handoff_to_sales(user_id=sales.id)
+past = env.cr.now().replace(year=env.cr.now().year - 1)
+overdue.sla_ids._alignment_guarded_write({"deadline": past, "reminder_date": False})
+straight = env["crm.team"].search([("name", "=", "Straight Team")]) or env["crm.team"].create(
+    {"name": "Straight Team", "marketing_qualification": "off",
+     "member_ids": [(6, 0, sales.ids)]})
+# assigned by Odoo's assignment (or a manager): the job logs their hand-off
+Lead.create([{"name": f"{prefix} assigned {i}", "type": "lead", "team_id": straight.id,
+              "user_id": sales.id, "lifecycle_stage": "sales_ready"} for i in range(n)])
+program = env["crm.nurture.program"].search([("name", "=", "Fault program")])
+nurtured = Lead.create([{"name": f"{prefix} nurtured {i}", "type": "lead", "team_id": team.id,
+                         "email_from": f"{prefix.lower()}{i}@example.com"} for i in range(min(n, 1000))])
+nurtured._alignment_guarded_write({"lifecycle_stage": "nurture"})
+env["crm.nurture.enrolment"]._enrol(nurtured, program, "faults")
+env.cr.commit()
+PY
+}
+jobs_invariants() {  # prefix
+    check "$1: every overdue SLA failed and escalated" \
+        "select count(*) from crm_lead_sla s join crm_lead l on l.id = s.lead_id where l.name like '$1 overdue %' and (s.state != 'failed' or s.escalated_date is null)"
+    check "$1: one SLA per hand-off" \
+        "select count(*) from (select handoff_id from crm_lead_sla where handoff_id is not null group by 1 having count(*) > 1) s"
+    check "$1: every assigned lead handed off, with one journey row" \
+        "select count(*) from crm_lead l where l.name like '$1 assigned %' and (l.lifecycle_stage != 'handed_off' or (select count(*) from crm_lead_handoff h where h.lead_id = l.id and h.direction = 'to_sales') != 1)"
+    check "$1: one hand-off note per assigned lead" \
+        "select count(*) from crm_lead l where l.name like '$1 assigned %' and (select count(*) from mail_message m where m.model = 'crm.lead' and m.res_id = l.id and m.body like '%Handed off to sales%') != 1"
+    check "$1: every nurtured lead past both steps" \
+        "select count(*) from crm_nurture_enrolment e join crm_lead l on l.id = e.lead_id where l.name like '$1 nurtured %' and e.state != 'done'"
+    invariants
+    nurture_invariants
+}
+jobs_run() {  # every job until nothing remains; a concurrency error is retried, as ir.cron does
+    ${RUNNER:-shell} >>"$OUT/jobs-$1.log" 2>&1 <<'PY'
+import time
+from psycopg2 import OperationalError
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
+jobs = [("crm.lead.sla", "_cron_check_deadlines", {}),
+        ("crm.lead", "_cron_assignment_handoff", {}),
+        ("crm.nurture.enrolment", "_cron_run_steps", {"batch_size": 100})]
+retried = 0
+for model, method, kwargs in jobs:
+    while True:
+        try:
+            remaining = getattr(env[model], method)(**kwargs)
+            env.cr.commit()
+        except OperationalError as error:
+            if error.pgcode not in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise
+            env.cr.rollback()
+            env.invalidate_all()
+            retried += 1
+            time.sleep(0.05)
+            continue
+        if not remaining:
+            break
+print("JOBS DONE, retried", retried)
+PY
+}
+seed_jobs "Twin"
+echo "  (a) two processes run each job at once"
+jobs_run a & first=$!
+jobs_run b & second=$!
+wait "$first" "$second"
+grep -h "JOBS DONE" "$OUT"/jobs-a.log "$OUT"/jobs-b.log | sed 's/^/  /'
+[ "$(cat "$OUT"/jobs-a.log "$OUT"/jobs-b.log | grep -c "JOBS DONE")" = 2 ] ||
+    { echo "  BROKEN a job runner failed (see $OUT/jobs-*.log)"; BROKEN=$((BROKEN + 1)); }
+jobs_invariants "Twin"
+
+seed_jobs "Cron"
+echo "  (b) two servers, each with a cron thread, the three jobs due"
+psql -d "$DB" -qc "update ir_cron set active = true, nextcall = now() at time zone 'UTC' - interval '1 minute'
+    where id in (select res_id from ir_model_data where module = 'crm_alignment' and model = 'ir.cron'
+                 and name in ('ir_cron_sla_check', 'ir_cron_assignment_handoff', 'ir_cron_nurture_steps'))"
+servers=()
+for _ in 1 2; do
+    port="$("$VENV/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "$VENV/bin/python" "$ODOO_ROOT/odoo-bin" --addons-path="$ADDONS_PATH" --data-dir="$DATA_DIR" \
+        -d "$DB" --db-filter "^${DB}\$" --max-cron-threads 1 --http-interface 127.0.0.1 \
+        --http-port "$port" --log-level info >>"$OUT/cron-servers.log" 2>&1 &
+    servers+=($!)
+done
+sleep 5
+psql -d "$DB" -qc "NOTIFY cron_trigger, '$DB'"
+pending_sql="select (select count(*) from crm_lead_sla where state = 'ongoing' and deadline < now() at time zone 'UTC')
+    + (select count(*) from crm_lead l join crm_team t on t.id = l.team_id where l.name like 'Cron assigned %' and l.lifecycle_stage = 'sales_ready')
+    + (select count(*) from crm_nurture_enrolment e join crm_lead l on l.id = e.lead_id where l.name like 'Cron nurtured %' and e.state != 'done')"
+for _ in $(seq 1 "${FAULTS_CRON_WAIT:-300}"); do
+    [ "$(psql -d "$DB" -Atc "$pending_sql")" = 0 ] && break
+    sleep 1
+done
+kill "${servers[@]}" 2>/dev/null; wait "${servers[@]}" 2>/dev/null || true
+echo "  jobs started by the two servers: $(grep -c "Job '.*' (.*) starting" "$OUT/cron-servers.log"), by each: $(grep "Job '.*' (.*) starting" "$OUT/cron-servers.log" | awk '{print $3}' | sort | uniq -c | awk '{print $1}' | paste -sd/)"
+check "Cron: nothing left for the jobs" "$pending_sql"
+jobs_invariants "Cron"
+
 echo "faults: $BROKEN invariants broken"
 [ "$BROKEN" = 0 ] || die "an invariant broke"
 say "Nothing lost, nothing done twice, the next runs caught up"

@@ -1,6 +1,8 @@
 import importlib.util
+import re
 from datetime import date, datetime
 from pathlib import Path
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -208,6 +210,37 @@ class TestScoreboard(AlignmentCase):
         )
         # opportunity -> won: L1 Tue 10:00 -> Wed 09:00 = 7 working hours
         self.assertEqual(steps["won"]["median_hours"], 7.0)
+
+    def test_a_lead_created_at_a_step_is_stamped_in_its_insert(self):
+        """Sales' own lead starts Accepted: its journey dates and their times
+        go in the INSERT, no UPDATE of the new row follows (each would leave
+        a dead row version that every later write pays for)."""
+        statements = []
+        execute = type(self.env.cr).execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            statements.append(str(query))
+            return execute(cr, query, params, log_exceptions)
+
+        with patch.object(type(self.env.cr), "execute", spy):
+            lead = (
+                self.env["crm.lead"]
+                .with_user(self.salesman)
+                .create({"name": "Sales' own", "type": "lead", "team_id": self.team.id})
+            )
+            self.env.flush_all()
+        self.assertEqual(lead.lifecycle_stage, "accepted")
+        self.assertTrue(lead.sales_ready_date)
+        self.assertEqual(lead.accepted_date, lead.sales_ready_date)
+        self.assertEqual(lead.hours_to_sales_ready, 0.0)
+        self.assertFalse(lead.hours_to_accept, "it was never handed off")
+        rewrites = [
+            query
+            for query in statements
+            if re.search(r'UPDATE\s+"?crm_lead"?\s', query)
+            and re.search(r"sales_ready_date|accepted_date|hours_to_", query)
+        ]
+        self.assertEqual(rewrites, [])
 
     def test_step_medians_match_postgresql(self):
         """The histogram medians are PostgreSQL's percentile_cont, exactly,

@@ -7,6 +7,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 LIFECYCLE_STAGES = [
     ("new", "New"),
@@ -310,6 +311,7 @@ class CrmLead(models.Model):
                 vals, vals["lifecycle_stage"] in HANDOFF_SOURCE_STAGES
             )
         self._bant_prepare_create(vals_list)
+        self._funnel_prepare_create(vals_list)
         leads = super().create(vals_list)
         leads._target_account_after_create()
         leads._bant_after_create(vals_list)
@@ -683,7 +685,7 @@ class CrmLead(models.Model):
             lambda lead: not lead.team_id._alignment_marketing_qualifies(
                 lead.company_id
             )
-        )
+        )._alignment_claim()
         leads._alignment_log_handoff(
             note=self.env._("Assigned by the lead assignment."),
             # the addon's own stamp (crm's date_open is anyone's to edit)
@@ -694,6 +696,25 @@ class CrmLead(models.Model):
         remaining = self.search_count(domain) if leads else 0
         self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
         return remaining
+
+    def _alignment_claim(self):
+        """The leads of this batch no other transaction holds, locked until
+        this one ends: a job run by two servers (or by a server and a shell)
+        at once skips what the other is handing off instead of waiting for
+        it and doing it again. One the other committed meanwhile is a
+        serialization failure here, and the run is retried."""
+        if not self:
+            return self
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM crm_lead WHERE id = ANY(%s)"
+                " ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                self.ids,
+            )
+        )
+        claimed = {row[0] for row in self.env.cr.fetchall()}
+        return self.filtered(lambda lead: lead.id in claimed)
 
     # ------------------------------------------------------------
     # BUSINESS METHODS

@@ -233,15 +233,28 @@ class CrmLead(models.Model):
             reopened._alignment_guarded_write({"won_date": False})
         return newly_won
 
+    def _funnel_prepare_create(self, vals_list):
+        """A lead created at a stage of the journey is stamped in its INSERT:
+        a second UPDATE of each new row would leave a dead version of it
+        behind, which every later write of the lead pays for until vacuum.
+        Its steps from creation take no time (hours 0); a step whose start
+        the lead never reached stays empty."""
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            stamps = [
+                fname
+                for fname in STAGE_STAMPS.get(vals.get("lifecycle_stage"), ())
+                if not vals.get(fname)
+            ]
+            for fname in stamps:
+                vals[fname] = now
+            known = {"create_date", *stamps}
+            for hours, start, end in FUNNEL_STEPS:
+                if end in stamps and start in known:
+                    vals[hours] = 0.0
+
     def _funnel_after_create(self):
         self._funnel_stamp_won(created=True)
-        by_stage = {}
-        for lead in self:
-            if lead.lifecycle_stage in STAGE_STAMPS:
-                by_stage.setdefault(lead.lifecycle_stage, self.browse())
-                by_stage[lead.lifecycle_stage] |= lead
-        for stage, leads in by_stage.items():
-            leads._funnel_stamp(stage)
 
     def _funnel_prepare_write(self, vals):
         """A stage reached by every written lead for the first time: its
