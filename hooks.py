@@ -68,3 +68,4 @@ def uninstall_hook(env):
         env.cr.execute(f"DROP INDEX IF EXISTS crm_lead_alignment_{index}_index")
     env.cr.execute("DROP INDEX IF EXISTS crm_alignment_mailing_trace_lead_index")
     env.cr.execute("DROP TABLE IF EXISTS crm_lead_engagement")
+    env.cr.execute("DROP TABLE IF EXISTS crm_lead_target")

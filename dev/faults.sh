@@ -319,7 +319,16 @@ jobs = [("crm.lead.sla", "_cron_check_deadlines", {}),
         ("crm.lead", "_cron_assignment_handoff", {}),
         ("crm.nurture.enrolment", "_cron_run_steps", {"batch_size": 100})]
 retried = 0
+# what this process did: each job reports its batch to ir.cron
+did = {}
+Cron = type(env["ir.cron"])
+notify = Cron._notify_progress
+def counted(self, *, done, remaining, **kwargs):
+    did[current] = did.get(current, 0) + done
+    return notify(self, done=done, remaining=remaining, **kwargs)
+Cron._notify_progress = counted
 for model, method, kwargs in jobs:
+    current = method
     while True:
         try:
             remaining = getattr(env[model], method)(**kwargs)
@@ -334,7 +343,8 @@ for model, method, kwargs in jobs:
             continue
         if not remaining:
             break
-print("JOBS DONE, retried", retried)
+env.cr.commit()
+print("JOBS DONE, retried", retried, "did", did)
 PY
 }
 seed_jobs "Twin"
@@ -365,12 +375,16 @@ psql -d "$DB" -qc "NOTIFY cron_trigger, '$DB'"
 pending_sql="select (select count(*) from crm_lead_sla where state = 'ongoing' and deadline < now() at time zone 'UTC')
     + (select count(*) from crm_lead l join crm_team t on t.id = l.team_id where l.name like 'Cron assigned %' and l.lifecycle_stage = 'sales_ready')
     + (select count(*) from crm_nurture_enrolment e join crm_lead l on l.id = e.lead_id where l.name like 'Cron nurtured %' and e.state != 'done')"
-for _ in $(seq 1 "${FAULTS_CRON_WAIT:-300}"); do
+for second in $(seq 1 "${FAULTS_CRON_WAIT:-300}"); do
     [ "$(psql -d "$DB" -Atc "$pending_sql")" = 0 ] && break
+    # a cron thread listens once its registry is loaded: tell it again
+    [ $((second % 10)) = 0 ] && psql -d "$DB" -qc "NOTIFY cron_trigger, '$DB'"
     sleep 1
 done
 kill "${servers[@]}" 2>/dev/null; wait "${servers[@]}" 2>/dev/null || true
-echo "  jobs started by the two servers: $(grep -c "Job '.*' (.*) starting" "$OUT/cron-servers.log"), by each: $(grep "Job '.*' (.*) starting" "$OUT/cron-servers.log" | awk '{print $3}' | sort | uniq -c | awk '{print $1}' | paste -sd/)"
+for job in "fail, escalate" "log assignments" "nurture steps"; do
+    echo "  batches of '$job' run by each server: $(grep "Job '.*$job.*' (.*) processed" "$OUT/cron-servers.log" | awk '{print $3}' | sort | uniq -c | awk '{print $1}' | paste -sd/)"
+done
 check "Cron: nothing left for the jobs" "$pending_sql"
 jobs_invariants "Cron"
 

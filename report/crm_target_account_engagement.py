@@ -7,7 +7,8 @@ from ..models.abm.crm_target_account import ACCOUNT_STATUSES
 
 class CrmTargetAccountEngagement(models.Model):
     """Engagement of each target account, from the leads of its company
-    (``crm.lead.target_partner_id``): one row per account, same id.
+    (``crm.lead.target_partner_id``, kept in ``crm_lead_target``): one row
+    per account, same id.
 
     A view rather than stored fields: it moves with every lead, message and
     hand-off without a write on the account, and any number of accounts is
@@ -129,16 +130,18 @@ class CrmTargetAccountEngagement(models.Model):
                          AND NOT COALESCE(s.is_won, FALSE)) AS open_pipeline,
                    sum(l.expected_revenue) FILTER (WHERE l.active AND s.is_won)
                      AS won_revenue
-              FROM crm_lead l
+              FROM crm_lead_target t
+              JOIN crm_lead l ON l.id = t.lead_id
          LEFT JOIN crm_stage s ON s.id = l.stage_id
-             WHERE l.target_partner_id = a.partner_id AND %(visible_leads)s
+             WHERE t.partner_id = a.partner_id AND %(visible_leads)s
                AND (l.company_id IS NULL OR l.company_id = a.company_id)
           ) lead ON TRUE
      LEFT JOIN LATERAL (
             SELECT count(*) AS handoff_count
-              FROM crm_lead_handoff h
-              JOIN crm_lead l ON l.id = h.lead_id
-             WHERE l.target_partner_id = a.partner_id AND %(visible_leads)s
+              FROM crm_lead_target t
+              JOIN crm_lead l ON l.id = t.lead_id
+              JOIN crm_lead_handoff h ON h.lead_id = l.id
+             WHERE t.partner_id = a.partner_id AND %(visible_leads)s
                AND h.direction = 'to_sales'
                AND (l.company_id IS NULL OR l.company_id = a.company_id)
           ) handoff ON TRUE
@@ -147,8 +150,9 @@ class CrmTargetAccountEngagement(models.Model):
               FROM mail_message m
              WHERE m.message_type IN ('comment', 'email', 'email_outgoing')
                AND ((m.model = 'crm.lead' AND m.res_id IN (
-                        SELECT l.id FROM crm_lead l
-                         WHERE l.target_partner_id = a.partner_id AND %(visible_leads)s
+                        SELECT l.id FROM crm_lead_target t
+                          JOIN crm_lead l ON l.id = t.lead_id
+                         WHERE t.partner_id = a.partner_id AND %(visible_leads)s
                            AND (l.company_id IS NULL OR l.company_id = a.company_id)))
                     OR (m.model = 'crm.target.account' AND m.res_id = a.id
                         AND m.subtype_id = %(discussion)s))

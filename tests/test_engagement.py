@@ -620,8 +620,11 @@ class TestAccountEngagement(EngagementCase):
                 },
             ]
         )
+        # agreed by both managers: the leads of its companies are linked
+        target_list._agree("sales", self.sales_manager)
+        target_list._agree("marketing", self.marketing_manager)
         leads = self._lead(partner_id=buyer.id) | self._lead(partner_id=chief.id)
-        leads._alignment_guarded_write({"target_account_id": account.id})
+        self.assertEqual(leads.target_account_id, account)
         with freeze_time(NOW):
             first = self._trace(leads[0])
             first.set_opened()

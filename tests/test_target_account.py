@@ -194,6 +194,83 @@ class TestLeadMatching(TargetAccountCase):
         self.target_list.date_start = fields.Date.today() - timedelta(days=30)
         self.assertEqual(lead.target_account_id, self.account(self.acme, newer_tier_2))
 
+    def test_links_are_kept_apart_and_read_like_stored_fields(self):
+        """The links live in crm_lead_target: matching writes no lead row,
+        and the fields still search, group and sort in SQL; a deleted
+        account leaves the lead on its company without an account, a
+        deleted lead or company takes its link with it."""
+        acme_lead = self.lead(partner_id=self.acme_ceo.id)
+        brit_lead = self.lead(email_from="jo@brit.co.uk")
+        nobody = self.lead(email_from="jo@nowhere.example")
+        Lead = self.env["crm.lead"]
+        self.env.flush_all()
+        # a tier changed behind the ORM's back: the next match re-links
+        self.env.cr.execute(
+            "UPDATE crm_target_account SET tier = '3' WHERE id = %s",
+            [self.account(self.acme).id],
+        )
+        self.env.cr.execute(
+            "SELECT xmin::text FROM crm_lead WHERE id = %s", [acme_lead.id]
+        )
+        version = self.env.cr.fetchone()[0]
+        self.assertIn(acme_lead.id, Lead._target_account_match(all_leads=True))
+        self.assertEqual(acme_lead.target_tier, "3")
+        self.env.cr.execute(
+            "SELECT xmin::text FROM crm_lead WHERE id = %s", [acme_lead.id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], version, "no lead row rewritten")
+        self.env.cr.execute(
+            "UPDATE crm_target_account SET tier = '1' WHERE id = %s",
+            [self.account(self.acme).id],
+        )
+        Lead._target_account_match(all_leads=True)
+        leads = acme_lead | brit_lead | nobody
+        self.assertEqual(
+            Lead.search([("id", "in", leads.ids), ("target_tier", "=", "1")]),
+            acme_lead,
+        )
+        self.assertEqual(
+            Lead.search([("id", "in", leads.ids), ("target_account_id", "=", False)]),
+            nobody,
+        )
+        self.assertEqual(
+            Lead.search(
+                [("id", "in", leads.ids), ("target_partner_id", "ilike", "brit")]
+            ),
+            brit_lead,
+        )
+        groups = dict(
+            Lead._read_group(
+                [("id", "in", leads.ids)], ["target_account_id"], ["__count"]
+            )
+        )
+        self.assertEqual(
+            groups,
+            {
+                self.account(self.acme): 1,
+                self.account(self.brit): 1,
+                self.env["crm.target.account"]: 1,
+            },
+        )
+        self.assertEqual(
+            Lead.search([("id", "in", leads.ids)], order="target_tier, id"),
+            acme_lead | brit_lead | nobody,
+        )
+        # an account deleted in SQL (its list's cascade): the company stays
+        self.env.cr.execute(
+            "DELETE FROM crm_target_account WHERE id = %s",
+            [self.account(self.brit).id],
+        )
+        Lead.invalidate_model()
+        self.assertEqual(brit_lead.target_partner_id, self.brit)
+        self.assertFalse(brit_lead.target_account_id)
+        self.assertFalse(brit_lead.target_tier)
+        acme_lead.sudo().unlink()
+        self.env.cr.execute(
+            "SELECT count(*) FROM crm_lead_target WHERE lead_id = %s", [acme_lead.id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+
     def test_kept_right_when_leads_and_partners_change(self):
         lead = self.lead(email_from="jo@acme.com")
         lead.email_from = "jo@brit.co.uk"

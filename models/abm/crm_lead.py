@@ -1,11 +1,26 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, create_index
+from odoo.tools.query import Query
 
 from .company_domain import email_company_domain
 
 TIERS = [("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3")]
 # Fields whose change can move a lead to another target account.
 LEAD_MATCH_FIELDS = ("partner_id", "email_from", "company_id")
+# (made by crm.target.account's init: its table must exist first)
+TARGET_TABLE = """
+CREATE TABLE IF NOT EXISTS crm_lead_target (
+    lead_id integer PRIMARY KEY REFERENCES crm_lead (id) ON DELETE CASCADE,
+    partner_id integer NOT NULL REFERENCES res_partner (id) ON DELETE CASCADE,
+    account_id integer REFERENCES crm_target_account (id) ON DELETE SET NULL,
+    tier varchar
+);
+CREATE INDEX IF NOT EXISTS crm_lead_target_partner_id_index
+    ON crm_lead_target (partner_id);
+CREATE INDEX IF NOT EXISTS crm_lead_target_account_id_index
+    ON crm_lead_target (account_id) WHERE account_id IS NOT NULL"""
+# lead field -> its value in crm_lead_target (the tier is the account's)
+TARGET_FIELDS = ("target_partner_id", "target_account_id", "target_tier")
 # Only leads without a partner match by e-mail domain: the index holds them
 # alone, so the leads with a partner (most of a running CRM) pay no index
 # entry for their domain on each create or update.
@@ -22,6 +37,7 @@ class CrmLead(models.Model):
     stored compute would have to depend on every account of every list."""
 
     _inherit = "crm.lead"
+    _guarded_stored_apart = TARGET_FIELDS
 
     email_company_domain = fields.Char(
         prefetch="crm_alignment",
@@ -29,30 +45,32 @@ class CrmLead(models.Model):
         store=True,
         help="Registrable domain of the e-mail (eu.acme.co.uk gives acme.co.uk).",
     )
+    # Not columns of crm_lead: matching a list re-links up to every lead at
+    # once, and on crm_lead that rewrites a wide row and an entry in each of
+    # its fifty indexes per lead. The links live in the narrow table
+    # crm_lead_target (one row per lead that belongs to a target company);
+    # _field_to_sql joins it, so they are searched, grouped and sorted in SQL
+    # like stored fields. A deleted lead or company takes its row with it, a
+    # deleted account leaves the lead on its company without an account.
     target_partner_id = fields.Many2one(
-        prefetch="crm_alignment",
         comodel_name="res.partner",
         string="Target Company",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
+        compute="_compute_target",
+        search="_search_target_partner_id",
         help="Company on a target-account list (in any state) this lead belongs to.",
     )
     target_account_id = fields.Many2one(
-        prefetch="crm_alignment",
         comodel_name="crm.target.account",
         string="Target Account",
-        readonly=True,
-        copy=False,
-        index="btree_not_null",
+        compute="_compute_target",
+        search="_search_target_account_id",
         help="The account of the lead's company in an agreed or active list: "
         "the best tier, then the most recent list.",
     )
     target_tier = fields.Selection(
-        prefetch="crm_alignment",
         selection=TIERS,
-        readonly=True,
-        copy=False,
+        compute="_compute_target",
+        search="_search_target_tier",
         help="Tier of the target account.",
     )
 
@@ -71,6 +89,77 @@ class CrmLead(models.Model):
     def _compute_email_company_domain(self):
         for lead in self:
             lead.email_company_domain = email_company_domain(lead.email_from)
+
+    def _compute_target(self):
+        rows = {}
+        lead_ids = [lead_id for lead_id in self._origin.ids if lead_id]
+        if lead_ids:
+            self.env.cr.execute(
+                """SELECT lead_id, partner_id, account_id,
+                          CASE WHEN account_id IS NOT NULL THEN tier END
+                     FROM crm_lead_target WHERE lead_id = ANY(%s)""",
+                [lead_ids],
+            )
+            rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        Partner = self.env["res.partner"]
+        Account = self.env["crm.target.account"]
+        for lead in self:
+            partner_id, account_id, tier = rows.get(lead._origin.id, (False,) * 3)
+            lead.target_partner_id = Partner.browse(partner_id)
+            lead.target_account_id = Account.browse(account_id)
+            lead.target_tier = tier
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        if fname not in TARGET_FIELDS:
+            return super()._field_to_sql(alias, fname, query, flush)
+        if query is None:
+            raise ValueError(f"{fname} is read through a join: a query is needed")
+        self.check_field_access_rights("read", [fname])
+        target = query.make_alias(alias, "target")
+        query.add_join(
+            "LEFT JOIN",
+            target,
+            "crm_lead_target",
+            SQL(
+                "%s = %s",
+                SQL.identifier(target, "lead_id"),
+                SQL.identifier(alias, "id"),
+            ),
+        )
+        if fname == "target_partner_id":
+            return SQL.identifier(target, "partner_id")
+        if fname == "target_account_id":
+            return SQL.identifier(target, "account_id")
+        return SQL(
+            "CASE WHEN %s IS NOT NULL THEN %s END",
+            SQL.identifier(target, "account_id"),
+            SQL.identifier(target, "tier"),
+        )
+
+    def _search_target_field(self, fname, operator, value):
+        """The leads whose ``fname`` (read through the join) meets the
+        condition, as a subquery the domain embeds."""
+        comodel = {
+            "target_partner_id": "res.partner",
+            "target_account_id": "crm.target.account",
+        }.get(fname)
+        if comodel and operator not in ("=", "!=", "in", "not in"):
+            value = self.env[comodel]._search([("display_name", operator, value)])
+            operator = "in"
+        query = Query(self.env, self._table, self._table_sql)
+        query.add_where(
+            self._condition_to_sql(self._table, fname, operator, value, query)
+        )
+        return [("id", "in", query)]
+
+    def _search_target_partner_id(self, operator, value):
+        return self._search_target_field("target_partner_id", operator, value)
+
+    def _search_target_account_id(self, operator, value):
+        return self._search_target_field("target_account_id", operator, value)
+
+    def _search_target_tier(self, operator, value):
+        return self._search_target_field("target_tier", operator, value)
 
     # CRUD hooks (called by crm.lead's create and write)
 
@@ -123,7 +212,8 @@ class CrmLead(models.Model):
             if partner_ids:
                 branches.append(
                     SQL(
-                        "SELECT id FROM crm_lead WHERE target_partner_id = ANY(%s)",
+                        "SELECT lead_id FROM crm_lead_target"
+                        " WHERE partner_id = ANY(%s)",
                         partner_ids,
                     )
                 )
@@ -192,25 +282,37 @@ class CrmLead(models.Model):
                   FROM candidate
               ORDER BY lead_id, live DESC, tier, date_start DESC NULLS LAST,
                        list_id DESC
+            ), wanted AS (
+                SELECT scope.id AS lead_id, best.partner_id, best.account_id,
+                       best.tier
+                  FROM scope
+             LEFT JOIN best ON best.lead_id = scope.id
+            ), removed AS (
+                DELETE FROM crm_lead_target t
+                 USING wanted
+                 WHERE t.lead_id = wanted.lead_id AND wanted.partner_id IS NULL
+             RETURNING t.lead_id
+            ), linked AS (
+                INSERT INTO crm_lead_target (lead_id, partner_id, account_id, tier)
+                SELECT lead_id, partner_id, account_id, tier
+                  FROM wanted
+                 WHERE partner_id IS NOT NULL
+                    ON CONFLICT (lead_id) DO UPDATE
+                   SET partner_id = EXCLUDED.partner_id,
+                       account_id = EXCLUDED.account_id,
+                       tier = EXCLUDED.tier
+                 WHERE (crm_lead_target.partner_id, crm_lead_target.account_id,
+                        crm_lead_target.tier)
+                       IS DISTINCT FROM (EXCLUDED.partner_id, EXCLUDED.account_id,
+                                         EXCLUDED.tier)
+             RETURNING lead_id
             )
-            UPDATE crm_lead l
-               SET target_partner_id = best.partner_id,
-                   target_account_id = best.account_id,
-                   target_tier = best.tier
-              FROM scope
-         LEFT JOIN best ON best.lead_id = scope.id
-             WHERE l.id = scope.id
-               AND (l.target_partner_id IS DISTINCT FROM best.partner_id
-                    OR l.target_account_id IS DISTINCT FROM best.account_id
-                    OR l.target_tier IS DISTINCT FROM best.tier)
-         RETURNING l.id
+            SELECT lead_id FROM removed UNION ALL SELECT lead_id FROM linked
             """,
                 scope=scope,
             )
         )
         changed = [row[0] for row in self.env.cr.fetchall()]
-        if changed:
-            self.env["crm.lead"].browse(changed).invalidate_recordset(
-                ["target_partner_id", "target_account_id", "target_tier"]
-            )
+        # (also what a deleted account or company changed in the table)
+        self.env["crm.lead"].invalidate_model(TARGET_FIELDS)
         return changed

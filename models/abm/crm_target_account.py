@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from .crm_lead import TIERS
+from .crm_lead import TARGET_TABLE, TIERS
 
 ENGAGEMENT_FIELDS = [
     "engagement_id",
@@ -163,6 +163,13 @@ class CrmTargetAccount(models.Model):
             "A company is only once in a target-account list.",
         ),
     ]
+
+    def init(self):
+        result = super().init()
+        # the leads' links to their target company and account (crm.lead's
+        # target fields read it): after this table, which it references
+        self.env.cr.execute(TARGET_TABLE)
+        return result
 
     @api.depends("list_id")
     def _compute_owners(self):

@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.query import Query
 
+from ..abm.crm_lead import TARGET_FIELDS
 from ..bant.crm_lead import FIT_GRADES
 from .crm_engagement_signal import signals_query
 
@@ -56,7 +57,8 @@ class CrmLead(models.Model):
     the re-score (a job, and when a signal arrives), never by a caller."""
 
     _inherit = "crm.lead"
-    _guarded_stored_apart = ENGAGEMENT_FIELDS
+    # (the target-account links are stored apart too: abm)
+    _guarded_stored_apart = (*ENGAGEMENT_FIELDS, *TARGET_FIELDS)
 
     # Not columns of crm_lead: the score fades every hour and is rewritten
     # for every engaged lead, so it lives in the narrow table
