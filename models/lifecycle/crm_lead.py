@@ -839,6 +839,11 @@ class CrmLead(models.Model):
                         "team_id": lead.team_id.id,
                         "note": note or False,
                         "bant_score": lead.bant_score,
+                        # what the computed fields would find (the lead's
+                        # values, not yet accepted): in the INSERT rather
+                        # than in an UPDATE of every new row after it
+                        **lead._alignment_related_values(),
+                        "response_hours": 0.0,
                     }
                     for lead in self
                 ]
@@ -856,6 +861,16 @@ class CrmLead(models.Model):
             bodies={lead.id: lead._alignment_handoff_message(note) for lead in self}
         )
         return handoffs
+
+    def _alignment_related_values(self):
+        """The values a journey row or an SLA relates from its lead."""
+        self.ensure_one()
+        return {
+            "company_id": self.company_id.id,
+            "source_id": self.source_id.id,
+            "campaign_id": self.campaign_id.id,
+            "lead_sourced_by": self.sourced_by,
+        }
 
     def _alignment_handoff_message(self, note):
         owner = self.user_id or self.team_id.user_id
@@ -900,6 +915,11 @@ class CrmLead(models.Model):
                 or activity_type.summary,
                 "note": note or activity_type.default_note,
                 "automated": True,
+                # what mail would compute one activity at a time (the
+                # document's name, read per lead) after the INSERT
+                "res_name": lead.display_name,
+                "date_done": False,
+                "user_tz": user.tz,
             }
             for lead in self
             for user in users_by_lead.get(lead.id, ())

@@ -141,6 +141,7 @@ class CrmLeadSla(models.Model):
             vals_list.append(
                 {
                     "lead_id": lead.id,
+                    "company_id": lead.company_id.id,  # related, in the INSERT
                     "policy_id": policy.id,
                     "team_id": lead.team_id.id,
                     "user_id": lead.user_id.id,
