@@ -680,12 +680,11 @@ class CrmLead(models.Model):
             ("team_id.marketing_qualification", "=", "company"),
             ("company_id.marketing_qualifies_leads", "=", False),
         ]
-        leads = self.search(domain, limit=batch, order="id")
-        leads = leads.filtered(
+        leads = self._alignment_claim(domain, batch).filtered(
             lambda lead: not lead.team_id._alignment_marketing_qualifies(
                 lead.company_id
             )
-        )._alignment_claim()
+        )
         leads._alignment_log_handoff(
             note=self.env._("Assigned by the lead assignment."),
             # the addon's own stamp (crm's date_open is anyone's to edit)
@@ -697,24 +696,24 @@ class CrmLead(models.Model):
         self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
         return remaining
 
-    def _alignment_claim(self):
-        """The leads of this batch no other transaction holds, locked until
-        this one ends: a job run by two servers (or by a server and a shell)
-        at once skips what the other is handing off instead of waiting for
-        it and doing it again. One the other committed meanwhile is a
-        serialization failure here, and the run is retried."""
-        if not self:
-            return self
-        self.flush_recordset()
+    @api.model
+    def _alignment_claim(self, domain, limit):
+        """The first ``limit`` leads of ``domain`` that no other transaction
+        holds, locked until this one ends: two servers (or a server and a
+        shell) running the same job at once take different batches instead
+        of waiting for each other and doing the same one twice. A lead the
+        other committed meanwhile is a serialization failure here, and the
+        run is retried."""
+        self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM crm_lead WHERE id = ANY(%s)"
-                " ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
-                self.ids,
+                "SELECT id FROM crm_lead WHERE id IN %s"
+                " ORDER BY id LIMIT %s FOR NO KEY UPDATE SKIP LOCKED",
+                self._search(domain).subselect(),
+                limit,
             )
         )
-        claimed = {row[0] for row in self.env.cr.fetchall()}
-        return self.filtered(lambda lead: lead.id in claimed)
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     # ------------------------------------------------------------
     # BUSINESS METHODS
