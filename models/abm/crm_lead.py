@@ -2,6 +2,8 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL, create_index
 from odoo.tools.query import Query
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 from .company_domain import email_company_domain
 
 TIERS = [("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3")]
@@ -197,6 +199,10 @@ class CrmLead(models.Model):
         domains = [domain for domain in domains if domain]
         partner_ids = list(partner_ids)
         if not (all_leads or self.ids or partner_ids or domains):
+            return []
+        if self.env.context.get(MODULE_UNINSTALL_FLAG):
+            # the module's own records go with it: so do the links (the
+            # uninstall hook dropped their table first)
             return []
         self.env.flush_all()
         if all_leads:
