@@ -1,9 +1,9 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, create_index
-from odoo.tools.query import Query
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
+from ..common.lead_table_apart import join_lead_table, search_lead_table
 from .company_domain import email_company_domain
 
 TIERS = [("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3")]
@@ -114,20 +114,7 @@ class CrmLead(models.Model):
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         if fname not in TARGET_FIELDS:
             return super()._field_to_sql(alias, fname, query, flush)
-        if query is None:
-            raise ValueError(f"{fname} is read through a join: a query is needed")
-        self.check_field_access_rights("read", [fname])
-        target = query.make_alias(alias, "target")
-        query.add_join(
-            "LEFT JOIN",
-            target,
-            "crm_lead_target",
-            SQL(
-                "%s = %s",
-                SQL.identifier(target, "lead_id"),
-                SQL.identifier(alias, "id"),
-            ),
-        )
+        target = join_lead_table(self, alias, fname, query, "crm_lead_target")
         if fname == "target_partner_id":
             return SQL.identifier(target, "partner_id")
         if fname == "target_account_id":
@@ -139,20 +126,11 @@ class CrmLead(models.Model):
         )
 
     def _search_target_field(self, fname, operator, value):
-        """The leads whose ``fname`` (read through the join) meets the
-        condition, as a subquery the domain embeds."""
         comodel = {
             "target_partner_id": "res.partner",
             "target_account_id": "crm.target.account",
         }.get(fname)
-        if comodel and operator not in ("=", "!=", "in", "not in"):
-            value = self.env[comodel]._search([("display_name", operator, value)])
-            operator = "in"
-        query = Query(self.env, self._table, self._table_sql)
-        query.add_where(
-            self._condition_to_sql(self._table, fname, operator, value, query)
-        )
-        return [("id", "in", query)]
+        return search_lead_table(self, fname, operator, value, comodel=comodel)
 
     def _search_target_partner_id(self, operator, value):
         return self._search_target_field("target_partner_id", operator, value)

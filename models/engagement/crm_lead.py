@@ -3,10 +3,10 @@ from datetime import datetime, timedelta, timezone
 
 from odoo import api, fields, models
 from odoo.tools import SQL
-from odoo.tools.query import Query
 
 from ..abm.crm_lead import TARGET_FIELDS
 from ..bant.crm_lead import FIT_GRADES
+from ..common.lead_table_apart import join_lead_table, search_lead_table
 from .crm_engagement_signal import signals_query
 
 _logger = logging.getLogger(__name__)
@@ -131,20 +131,7 @@ class CrmLead(models.Model):
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         if fname not in ENGAGEMENT_COLUMNS:
             return super()._field_to_sql(alias, fname, query, flush)
-        if query is None:
-            raise ValueError(f"{fname} is read through a join: a query is needed")
-        self.check_field_access_rights("read", [fname])
-        engagement = query.make_alias(alias, "engagement")
-        query.add_join(
-            "LEFT JOIN",
-            engagement,
-            "crm_lead_engagement",
-            SQL(
-                "%s = %s",
-                SQL.identifier(engagement, "lead_id"),
-                SQL.identifier(alias, "id"),
-            ),
-        )
+        engagement = join_lead_table(self, alias, fname, query, "crm_lead_engagement")
         if fname == "engagement_score":
             return SQL("COALESCE(%s, 0)", SQL.identifier(engagement, "score"))
         if fname == "lead_grade":
@@ -156,23 +143,15 @@ class CrmLead(models.Model):
         return SQL.identifier(engagement, ENGAGEMENT_COLUMNS[fname])
 
     def _search_engagement_field(self, fname, operator, value):
-        """The leads whose value of ``fname`` (read through the join) meets
-        the condition, as a subquery the domain embeds."""
-        if fname == "engagement_definition_id" and operator not in (
-            "=",
-            "!=",
-            "in",
-            "not in",
-        ):
-            value = self.env["crm.engagement.definition"]._search(
-                [("display_name", operator, value)]
-            )
-            operator = "in"
-        query = Query(self.env, self._table, self._table_sql)
-        query.add_where(
-            self._condition_to_sql(self._table, fname, operator, value, query)
+        return search_lead_table(
+            self,
+            fname,
+            operator,
+            value,
+            comodel="crm.engagement.definition"
+            if fname == "engagement_definition_id"
+            else None,
         )
-        return [("id", "in", query)]
 
     def _search_engagement_score(self, operator, value):
         return self._search_engagement_field("engagement_score", operator, value)

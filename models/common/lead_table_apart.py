@@ -1,0 +1,37 @@
+"""Lead fields kept in a narrow table of their own (one row per lead, keyed
+``lead_id``) rather than in crm_lead's wide rows: the engagement scores and
+the target-account links. The lead's fields read them through a join, so
+they are searched, grouped and sorted in SQL like stored fields."""
+
+from odoo.tools import SQL
+from odoo.tools.query import Query
+
+
+def join_lead_table(leads, alias, fname, query, table):
+    """LEFT JOIN ``table`` to the lead table ``alias`` in ``query``, to read
+    ``fname`` from it; returns the joined table's alias."""
+    if query is None:
+        raise ValueError(f"{fname} is read through a join: a query is needed")
+    leads.check_field_access_rights("read", [fname])
+    joined = query.make_alias(alias, table)
+    query.add_join(
+        "LEFT JOIN",
+        joined,
+        table,
+        SQL("%s = %s", SQL.identifier(joined, "lead_id"), SQL.identifier(alias, "id")),
+    )
+    return joined
+
+
+def search_lead_table(leads, fname, operator, value, comodel=None):
+    """The leads whose ``fname`` (read through its join) meets the condition,
+    as a subquery the domain embeds; a many2one searched by anything but ids
+    (``comodel``) matches the records of that name."""
+    if comodel and operator not in ("=", "!=", "in", "not in"):
+        value = leads.env[comodel]._search([("display_name", operator, value)])
+        operator = "in"
+    query = Query(leads.env, leads._table, leads._table_sql)
+    query.add_where(
+        leads._condition_to_sql(leads._table, fname, operator, value, query)
+    )
+    return [("id", "in", query)]
