@@ -160,6 +160,18 @@ class TestLeadMatching(TargetAccountCase):
         gmail.with_user(self.marketing_manager).active = True
         self.assertFalse(lead.target_account_id)
 
+    def test_uninstall_flag_from_a_caller_skips_no_match(self):
+        """Odoo's uninstall context key, sent by a caller deleting a free-mail
+        domain, does not leave the leads of that domain unmatched."""
+        self.acme.write({"email": "acme.sales@gmail.com", "website": False})
+        lead = self.lead(email_from="someone@gmail.com")
+        self.assertFalse(lead.target_account_id)
+        gmail = self.env.ref("crm_alignment.crm_free_mail_domain_gmail_com")
+        gmail.with_user(self.marketing_manager).with_context(
+            _force_unlink=True
+        ).unlink()
+        self.assertEqual(lead.target_account_id, self.account(self.acme))
+
     def test_lead_with_a_partner_is_not_matched_by_domain(self):
         stranger = self.env["res.partner"].create({"name": "Private Person"})
         lead = self.lead(partner_id=stranger.id, email_from="jo@acme.com")

@@ -161,6 +161,17 @@ class CrmLead(models.Model):
         self.env.cr.execute("SELECT 1 FROM crm_target_account LIMIT 1")
         return bool(self.env.cr.rowcount)
 
+    @api.model
+    def _target_uninstalling(self):
+        """The module is being removed: Odoo's uninstall flag is a context key
+        any caller can send, the module's state is not."""
+        return (
+            self.env["ir.module.module"]
+            .sudo()
+            .search_count([("name", "=", "crm_alignment"), ("state", "=", "to remove")])
+            > 0
+        )
+
     def action_open_target_account(self):
         self.ensure_one()
         return self.target_account_id.get_formview_action()
@@ -178,7 +189,7 @@ class CrmLead(models.Model):
         partner_ids = list(partner_ids)
         if not (all_leads or self.ids or partner_ids or domains):
             return []
-        if self.env.context.get(MODULE_UNINSTALL_FLAG):
+        if self.env.context.get(MODULE_UNINSTALL_FLAG) and self._target_uninstalling():
             # the module's own records go with it: so do the links (the
             # uninstall hook dropped their table first)
             return []
