@@ -142,6 +142,8 @@ FORGED_CONTEXT = {
     "digest_since": "2000-01-01 00:00:00",
     "target_account_show_list": True,
     "active_test": False,
+    # Odoo's uninstall flag: deletion rules must not trust it
+    "_force_unlink": True,
 }
 
 

@@ -166,6 +166,22 @@ class TestContent(AlignmentCase):
                     }
                 )
 
+    def test_uninstall_flag_alone_deletes_no_reviewed_content(self):
+        """Odoo's uninstall context key is sent by any caller: the deletion
+        rule steps aside only while a module is really being removed."""
+        content = self._approved()
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            content.with_context(_force_unlink=True).unlink()
+        self.assertTrue(content.exists())
+        module = self.env["ir.module.module"].search([("name", "=", "crm_alignment")])
+        module.state = "to remove"
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            content.unlink()
+        # the rule steps aside (the uninstall drops the reviews' table too)
+        self.assertIsNone(
+            content.with_context(_force_unlink=True)._unlink_except_reviewed()
+        )
+
     def test_salesperson_requests_and_marketing_takes_it(self):
         request = self.Content.with_user(self.salesman).create(
             {"name": "Battle card", "brief": "Against the incumbent"}

@@ -1,9 +1,8 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, create_index
 
-from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
-
 from ..common.lead_table_apart import join_lead_table, search_lead_table
+from ..common.uninstall import module_being_removed
 from .company_domain import email_company_domain
 
 TIERS = [("1", "Tier 1"), ("2", "Tier 2"), ("3", "Tier 3")]
@@ -162,16 +161,6 @@ class CrmLead(models.Model):
         return bool(self.env.cr.rowcount)
 
     @api.model
-    def _target_uninstalling(self):
-        """The module is being removed: Odoo's uninstall flag is a context key
-        any caller can send, the module's state is not."""
-        return (
-            self.env["ir.module.module"]
-            .sudo()
-            .search_count([("name", "=", "crm_alignment"), ("state", "=", "to remove")])
-            > 0
-        )
-
     def action_open_target_account(self):
         self.ensure_one()
         return self.target_account_id.get_formview_action()
@@ -189,7 +178,7 @@ class CrmLead(models.Model):
         partner_ids = list(partner_ids)
         if not (all_leads or self.ids or partner_ids or domains):
             return []
-        if self.env.context.get(MODULE_UNINSTALL_FLAG) and self._target_uninstalling():
+        if module_being_removed(self.env, ["crm_alignment"]):
             # the module's own records go with it: so do the links (the
             # uninstall hook dropped their table first)
             return []

@@ -3,6 +3,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..common.uninstall import module_being_removed
+
 LIST_STATES = [
     ("proposed", "Proposed"),
     ("agreed", "Agreed"),
@@ -177,8 +179,10 @@ class CrmTargetAccountList(models.Model):
             self._target_account_rematch()
         return result
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_only_proposed(self):
+        if module_being_removed(self.env):
+            return
         agreed = self.filtered(lambda tl: tl.state != "proposed")
         if agreed:
             raise UserError(

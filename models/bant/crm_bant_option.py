@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..common.uninstall import module_being_removed
+
 # What an answer contributes to the lead definitions that use it.
 DEFINITION_TERMS = {"points", "is_unknown", "disqualifying", "criterion", "active"}
 
@@ -116,8 +118,10 @@ class CrmBantOption(models.Model):
             )
         return result
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_changes_the_definition(self):
+        if module_being_removed(self.env):
+            return
         self._bant_definition_changed(
             [self.env._("%(answer)s removed", answer=o.name) for o in self]
         )

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..common.uninstall import module_being_removed
+
 CONTENT_TYPES = [
     ("email", "Email"),
     ("landing_page", "Landing Page"),
@@ -341,8 +343,10 @@ class CrmMarketingContent(models.Model):
             )
             unclaimed.write({"res_id": content.id})
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_except_reviewed(self):
+        if module_being_removed(self.env):
+            return
         if self.filtered("review_ids"):
             raise UserError(
                 self.env._(

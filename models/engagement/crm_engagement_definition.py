@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..common.uninstall import module_being_removed
+
 DEFINITION_STATES = [("draft", "Draft"), ("agreed", "Agreed")]
 DEFINITION_TRANSITIONS = {"agreed": ("draft",), "draft": ("agreed",)}
 # What the two signatures of an engagement definition cover, besides its rules.
@@ -191,8 +193,10 @@ class CrmEngagementDefinition(models.Model):
         )
         return result
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_only_draft(self):
+        if module_being_removed(self.env):
+            return
         self._definition_check_designer()
         agreed = self.filtered(lambda d: d.state == "agreed")
         if agreed:

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..common.uninstall import module_being_removed
 from .crm_engagement_signal import SIGNAL_MODULES, SIGNAL_TYPES
 
 # What a signature covers of a rule.
@@ -122,8 +123,10 @@ class CrmEngagementRule(models.Model):
             )
         return result
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_reopens_definition(self):
+        if module_being_removed(self.env):
+            return
         self._rule_check_editable(self.definition_id)
         self._rule_terms_changed(
             lambda rule: self.env._("removed: %(rule)s", rule=rule._rule_label())

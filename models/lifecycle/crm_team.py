@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..common.uninstall import module_being_removed
 from .crm_lead import AUTO_ASSIGNING, MARKETING_STAGES, flag
 
 
@@ -89,10 +90,12 @@ class CrmTeam(models.Model):
         with flag(AUTO_ASSIGNING):
             return super()._assign_and_convert_leads(force_quota=force_quota)
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_except_signed_agreements(self):
         # A goal or target-account list both managers signed for a team
         # would otherwise become a signed all-teams agreement.
+        if module_being_removed(self.env):
+            return
         for model in ("crm.alignment.goal", "crm.target.account.list"):
             Agreement = self.env[model]
             signed = (

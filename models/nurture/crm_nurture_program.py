@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..common.uninstall import module_being_removed
+
 PROGRAM_STATES = [("draft", "Draft"), ("agreed", "Agreed")]
 PROGRAM_TRANSITIONS = {"agreed": ("draft",), "draft": ("agreed",)}
 # What the two signatures of a program cover, besides its steps.
@@ -146,8 +148,10 @@ class CrmNurtureProgram(models.Model):
             self._signoff_reopen_if_agreed()
         return self._signoff_write_terms(vals, super().write)
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_without_enrolments(self):
+        if module_being_removed(self.env):
+            return
         self._program_check_designer()
         used = self.filtered("enrolment_ids")
         if used:

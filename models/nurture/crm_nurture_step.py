@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..common.uninstall import module_being_removed
+
 STEP_KINDS = [("email", "E-mail"), ("activity", "Activity")]
 # a step may depend on what the prospect did with the previous e-mail
 STEP_CONDITIONS = [
@@ -147,8 +149,10 @@ class CrmNurtureStep(models.Model):
             )
         return result
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_reopens_program(self):
+        if module_being_removed(self.env):
+            return
         self._step_check_editable(self.program_id)
         used = (
             self.env["crm.nurture.touch"]

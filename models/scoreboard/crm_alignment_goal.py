@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import date_utils
 
+from ..common.uninstall import module_being_removed
+
 GOAL_STATES = [("draft", "Draft"), ("agreed", "Agreed")]
 GOAL_TRANSITIONS = {"agreed": ("draft",), "draft": ("agreed",)}
 PERIODS = [("month", "Month"), ("quarter", "Quarter")]
@@ -196,8 +198,10 @@ class CrmAlignmentGoal(models.Model):
         self._goal_check_draft()
         return self._signoff_write_terms(vals, super().write)
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_only_draft(self):
+        if module_being_removed(self.env):
+            return
         self._goal_check_manager()
         self._goal_check_draft()
 

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..common.uninstall import module_being_removed
 from .crm_alignment_scoreboard import GOAL_KPIS, QUANTITY_KPIS
 
 
@@ -166,8 +167,10 @@ class CrmAlignmentGoalLine(models.Model):
         )
         return result
 
-    @api.ondelete(at_uninstall=False)
+    @api.ondelete(at_uninstall=True)
     def _unlink_only_draft(self):
+        if module_being_removed(self.env):
+            return
         self._line_check_editable(self.goal_id)
         self._line_terms_changed(
             lambda line: self.env._("removed: %(line)s", line=line._line_label())
