@@ -108,6 +108,8 @@ columns="$(psql -d "$DB" -Atc "select string_agg(table_name || '.' || column_nam
 [ -z "$columns" ] || die "columns left after uninstall: $columns"
 functions="$(psql -d "$DB" -Atc "select string_agg(proname, ', ') from pg_proc where proname like 'crm_alignment%'")"
 [ -z "$functions" ] || die "functions left after uninstall: $functions"
+triggers="$(psql -d "$DB" -Atc "select string_agg(tgname, ', ') from pg_trigger where tgname like 'crm_alignment%'")"
+[ -z "$triggers" ] || die "triggers left on crm's tables after uninstall: $triggers"
 indexes="$(psql -d "$DB" -Atc "select string_agg(indexname, ', ') from pg_indexes where indexname like '%alignment%'")"
 [ -z "$indexes" ] || die "indexes left after uninstall: $indexes"
 after="$(crm_digest)"

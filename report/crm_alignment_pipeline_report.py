@@ -127,8 +127,17 @@ class CrmAlignmentPipelineReport(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
-                """
-            CREATE OR REPLACE VIEW %(table)s AS (
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                self._lead_rows(SQL("crm_lead")),
+            )
+        )
+
+    def _lead_rows(self, leads):
+        """The report's rows over ``leads``: crm_lead, or a relation of its
+        row type (the history's triggers read their transition tables)."""
+        return SQL(
+            """
                 SELECT l.id, l.id AS lead_id, l.create_date, l.date_closed,
                        l.won_date,
                        l.company_id, c.currency_id, l.team_id, l.user_id,
@@ -160,7 +169,7 @@ class CrmAlignmentPipelineReport(models.Model):
                        won.revenue AS won_revenue,
                        CASE WHEN l.sourced_by = 'marketing' THEN won.revenue
                             ELSE 0 END AS sourced_won_revenue
-                  FROM crm_lead l
+                  FROM %(leads)s l
              LEFT JOIN res_company c ON c.id = l.company_id
              LEFT JOIN crm_lead_sla s ON s.id = l.sla_id
                  CROSS JOIN LATERAL (
@@ -184,11 +193,9 @@ class CrmAlignmentPipelineReport(models.Model):
                        SELECT CASE WHEN st.won_status = 'won'
                                    THEN COALESCE(l.expected_revenue, 0) ELSE 0 END
                                   AS revenue) won
-            )
             """,
-                table=SQL.identifier(self._table),
-                **self._funnel_columns(),
-            )
+            leads=leads,
+            **self._funnel_columns(),
         )
 
     def _funnel_columns(self):

@@ -62,7 +62,7 @@ class CrmAlignmentSpeedReport(models.Model):
                 """
             CREATE OR REPLACE VIEW %s AS (
                 SELECT s.id, s.id AS sla_id, s.lead_id, s.start_date,
-                       s.reached_date, l.company_id, s.team_id,
+                       s.reached_date, s.company_id, s.team_id,
                        -- credited to who followed up (a team hand-off has
                        -- no salesperson until a member takes it)
                        COALESCE(h.accepted_user_id, s.user_id) AS user_id,
@@ -79,7 +79,9 @@ class CrmAlignmentSpeedReport(models.Model):
                            AS within_sla_rate,
                        1 AS handoff_count
                   FROM crm_lead_sla s
-                  JOIN crm_lead l ON l.id = s.lead_id
+             -- the SLA's company is its lead's (a stored related field);
+             -- only the salesperson's rule and the source read the lead
+             LEFT JOIN crm_lead l ON l.id = s.lead_id
              LEFT JOIN crm_lead_handoff h ON h.id = s.handoff_id
                  WHERE s.state != 'cancelled'
             )

@@ -1,5 +1,6 @@
 import importlib.util
 import re
+from contextlib import nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from unittest.mock import patch
@@ -596,6 +597,203 @@ class TestScoreboard(AlignmentCase):
             self.env["crm.alignment.dashboard"].with_user(
                 self.env.ref("base.public_user")
             ).create({"period": "this_month"})
+
+    # ---------------------------------------------- pre-aggregated history
+
+    def _raw_sums(self, model):
+        """The funnel's measures per history key, as the superuser: the
+        report's rows (one per lead) or the history's (several per key)."""
+        from ..report.crm_alignment_pipeline_history import (
+            HISTORY_DAY_KEYS,
+            HISTORY_KEYS,
+            HISTORY_MEASURES,
+        )
+
+        self.env.flush_all()
+        table = self.env[model]._table
+        keys = ", ".join(
+            f"date_trunc('day', {key})" if key in HISTORY_DAY_KEYS else key
+            for key in HISTORY_KEYS
+        )
+        sums = ", ".join(
+            f"COALESCE(sum({measure}), 0)::numeric(16,2)"
+            for measure in HISTORY_MEASURES
+        )
+        self.env.cr.execute(
+            f"SELECT {keys}, {sums} FROM {table} GROUP BY {keys}"
+            f" HAVING {' OR '.join(f'sum({m}) <> 0' for m in HISTORY_MEASURES)}"
+        )
+        return sorted(self.env.cr.fetchall(), key=repr)
+
+    def assertHistoryIsLive(self, msg=None):
+        history = self._raw_sums("crm.alignment.pipeline.history")
+        self.assertTrue(history)
+        self.assertEqual(history, self._raw_sums("crm.alignment.pipeline.report"), msg)
+
+    def _figures(self, user, scope, live):
+        """What the scoreboard reads of the funnel's sums, as ``user``, from
+        the history or (``live``) from the report's scan."""
+        Scoreboard = self.Scoreboard.with_user(user)
+        reader = type(Scoreboard)._pipeline
+
+        def report(self, domain):
+            model, domain = reader(self, domain)
+            if model == "crm.alignment.pipeline.history":
+                return "crm.alignment.pipeline.report", domain
+            return model, domain
+
+        with (
+            patch.object(type(Scoreboard), "_pipeline", report)
+            if live
+            else nullcontext()
+        ):
+            board = self.env["crm.alignment.dashboard"].with_user(user)
+            return {
+                "sets": Scoreboard._funnel(
+                    scope, group_by=("T.source_id", "T.team_id", "T.user_id")
+                ),
+                "by_campaign": Scoreboard._funnel(scope, group_by="T.campaign_id"),
+                "share": Scoreboard._sourced_share(scope),
+                "trend": Scoreboard._share_trend(scope),
+                "goal": Scoreboard._goal_actuals(scope),
+                "sources": board._sources_table(
+                    scope, Scoreboard._funnel(scope, group_by=("T.source_id",))
+                ),
+                "campaigns": board._campaigns_table(scope),
+            }
+
+    def test_history_reads_what_the_live_scan_reads_for_each_role(self):
+        """Every figure read from the pre-aggregated history equals the live
+        scan under the reader's record rules, for each role, with leads
+        without team (L6) or in another company (L7), and after changes
+        made by the ORM, by SQL, by the SLA job and by deletions."""
+        campaign = self.env["utm.campaign"].create({"name": "History campaign"})
+        newsletter = self.env.ref("utm.utm_source_newsletter")
+        self.l1.write({"source_id": newsletter.id, "campaign_id": campaign.id})
+        self.l8.write({"source_id": newsletter.id})
+        multi = self.env["res.users"].create(
+            {
+                "name": "Two companies",
+                "login": "history_two_companies",
+                "groups_id": [
+                    (6, 0, self.env.ref("sales_team.group_sale_salesman_all_leads").ids)
+                ],
+                "company_id": self.company.id,
+                "company_ids": [(6, 0, (self.company | self.other_company).ids)],
+            }
+        )
+        users = (
+            self.env.user,
+            self.salesman,
+            self.teammate,
+            self.other_salesman,
+            self.sales_manager,
+            self.marketer,
+            self.marketing_manager,
+            multi,
+        )
+        scopes = (
+            self._scope(),
+            self._scope(team_ids=None),
+            self._scope(
+                team_ids=None, company_ids=(self.company | self.other_company).ids
+            ),
+            self._scope(date_from=date(2024, 3, 4), date_to=date(2024, 3, 4)),
+            self._scope(
+                date_from=date(2024, 3, 5), date_to=date(2024, 3, 6), team_ids=None
+            ),
+        )
+
+        def compare(when):
+            self.assertHistoryIsLive(when)
+            seen = 0
+            for user in users:
+                self.assertEqual(
+                    self.Scoreboard.with_user(user)._pipeline([])[0],
+                    "crm.alignment.pipeline.history",
+                    f"{user.name}: crm's rules",
+                )
+                for scope in scopes:
+                    history = self._figures(user, scope, live=False)
+                    live = self._figures(user, scope, live=True)
+                    self.assertEqual(history, live, f"{when}: {user.name}, {scope}")
+                    seen += history["sets"][None]["steps"][0]["count"]
+            self.assertGreater(seen, 0)
+
+        compare("as built")
+        with freeze_time("2024-03-07 10:00:00"):
+            self.l2.with_user(self.salesman).action_set_won()
+            self.l8.with_user(self.salesman).action_set_lost()
+            self.l6.write({"team_id": self.team.id})
+            self.l3.with_user(self.salesman).write({"expected_revenue": 700})
+        compare("won, lost, moved to a team")
+        # the SLA job failed L3's SLA as built; an answer, however late
+        self.assertEqual(self.l3.sla_id.state, "failed")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead_sla SET reached_date = now() WHERE id = %s",
+            [self.l3.sla_id.id],
+        )
+        compare("a failed SLA answered late")
+        self.env.cr.execute(
+            "UPDATE crm_lead SET user_id = NULL, create_date = '2024-03-05 08:00:00'"
+            " WHERE id = %s",
+            [self.l5.id],
+        )
+        self.l5.invalidate_recordset()
+        compare("written in SQL")
+        (self.l3 | self.l4).sudo().unlink()
+        compare("deleted")
+        history = self.env["crm.alignment.pipeline.history"].sudo()
+        self.assertTrue(history.search_count([("compacted", "=", False)]))
+        history._compact()
+        self.assertFalse(history.search_count([("compacted", "=", False)]))
+        compare("folded")
+        before = self._raw_sums("crm.alignment.pipeline.history")
+        history._rebuild()
+        self.assertEqual(self._raw_sums("crm.alignment.pipeline.history"), before)
+
+    def test_a_user_whose_lead_rules_are_not_crms_gets_the_live_scan(self):
+        """A rule an administrator added (or changed) on leads is not in the
+        history: those users' figures come from the leads they may read."""
+        Scoreboard = self.Scoreboard.with_user(self.salesman)
+        scope = self._scope(team_ids=None)
+        self.assertEqual(Scoreboard._funnel(scope)["steps"][0]["count"], 7)
+        rule = self.env["ir.rule"].create(
+            {
+                "name": "Leads with a team only",
+                "model_id": self.env.ref("crm.model_crm_lead").id,
+                "domain_force": "[('team_id', '!=', False)]",
+            }
+        )
+        self.assertEqual(Scoreboard._pipeline([])[0], "crm.alignment.pipeline.report")
+        # L6 has no team
+        self.assertEqual(Scoreboard._funnel(scope)["steps"][0]["count"], 6)
+        self.assertEqual(Scoreboard._sourced_share(scope)["pipeline"], 10000)
+        rule.unlink()
+        self.assertEqual(Scoreboard._pipeline([])[0], "crm.alignment.pipeline.history")
+        personal = self.env.ref("crm.crm_rule_personal_lead")
+        personal.domain_force = "[('user_id', '=', user.id)]"
+        self.assertEqual(Scoreboard._pipeline([])[0], "crm.alignment.pipeline.report")
+        # L4 and L6 are nobody's
+        self.assertEqual(Scoreboard._funnel(scope)["steps"][0]["count"], 5)
+
+    def test_nobody_writes_the_history(self):
+        History = self.env["crm.alignment.pipeline.history"]
+        row = History.sudo().search([], limit=1)
+        self.assertTrue(row)
+        for user in (
+            self.salesman,
+            self.marketer,
+            self.sales_manager,
+            self.marketing_manager,
+        ):
+            with self.assertRaises(AccessError):
+                History.with_user(user).create({"created_count": 1000})
+            with self.assertRaises(AccessError):
+                row.with_user(user).write({"created_count": 1000})
+            with self.assertRaises(AccessError):
+                row.with_user(user).unlink()
 
     # ------------------------------------------------------- dashboard
 

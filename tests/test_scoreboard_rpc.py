@@ -293,11 +293,11 @@ class TestScoreboardRpc(SecurityRpcCase):
             [self.portal], "crm.alignment.dashboard", "get_chart_data", *period
         )
 
-    def _call_kw_read_only(self, method, args, spied):
-        """Call the dashboard's ``method`` as the web client does; returns
+    def _call_kw_read_only(self, method, args, spied, model="crm.alignment.dashboard"):
+        """Call ``model``'s ``method`` as the web client does; returns
         its result and, for each call of the ``spied`` method, whether its
         cursor was read-only. No fallback to a read/write cursor allowed."""
-        Dashboard = type(self.env["crm.alignment.dashboard"])
+        Dashboard = type(self.env[model])
         original = getattr(Dashboard, spied)
         cursors = []
 
@@ -310,15 +310,50 @@ class TestScoreboardRpc(SecurityRpcCase):
             self.assertNoLogs("odoo.http", "WARNING"),
         ):
             result = self.make_jsonrpc_request(
-                f"/web/dataset/call_kw/crm.alignment.dashboard/{method}",
+                f"/web/dataset/call_kw/{model}/{method}",
                 {
-                    "model": "crm.alignment.dashboard",
+                    "model": model,
                     "method": method,
                     "args": args,
                     "kwargs": {},
                 },
             )
         return result, cursors
+
+    def test_drill_downs_and_digest_kpis_are_read_on_a_read_only_cursor(self):
+        """A chart's drill-down and the digest's alignment KPIs only read:
+        the web client's calls run them on a read-only cursor."""
+        self.env["crm.lead"].create(
+            {"name": "Drilled", "type": "lead", "user_id": self.sales_manager.id}
+        )
+        today = fields.Date.today()
+        period = [str(date_utils.start_of(today, "month")), str(today)]
+        self.authenticate(self.sales_manager.login, self.sales_manager.login)
+        action, cursors = self._call_kw_read_only(
+            "action_chart_drill", ["created", *period], "_drill_action"
+        )
+        self.assertEqual(cursors, [True])
+        self.assertEqual(action["res_model"], "crm.lead")
+        leads = (
+            self.env["crm.lead"].with_user(self.sales_manager).search(action["domain"])
+        )
+        self.assertIn("Drilled", leads.mapped("name"))
+        digest = self.env["digest.digest"].create(
+            {"name": "Alignment digest", "kpi_alignment_sourced_pipeline": True}
+        )
+        spec = {
+            "kpi_alignment_sourced_pipeline_value": {},
+            "kpi_alignment_handoffs_value": {},
+        }
+        values, cursors = self._call_kw_read_only(
+            "web_read",
+            [[digest.id], spec],
+            "_compute_kpi_alignment_sourced_pipeline_value",
+            model="digest.digest",
+        )
+        self.assertEqual(cursors, [True])
+        self.assertEqual(values[0]["id"], digest.id)
+        self.assertIn("kpi_alignment_handoffs_value", values[0])
 
     def test_dashboard_figures_are_read_on_a_read_only_cursor(self):
         """The board's figures come from its onchange (a new record, never

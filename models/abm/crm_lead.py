@@ -160,7 +160,6 @@ class CrmLead(models.Model):
         self.env.cr.execute("SELECT 1 FROM crm_target_account LIMIT 1")
         return bool(self.env.cr.rowcount)
 
-    @api.model
     def action_open_target_account(self):
         self.ensure_one()
         return self.target_account_id.get_formview_action()

@@ -552,11 +552,10 @@ class CrmAlignmentDashboard(models.TransientModel):
         """Sources by won revenue (closed in the period), marketing-sourced
         pipeline and sales-ready leads (of the cohort), with the acceptance
         and recycle rates of what they delivered (of the leads handed off)."""
+        Scoreboard = self.env["crm.alignment.scoreboard"]
         won = dict(
-            self.env["crm.alignment.pipeline.report"]._read_group(
-                self.env["crm.alignment.scoreboard"]._won_domain(scope),
-                ["source_id"],
-                ["won_revenue:sum"],
+            Scoreboard._pipeline_groups(
+                Scoreboard._won_domain(scope), ["source_id"], ["won_revenue:sum"]
             )
         )
         # one browse: the sources' names are read together
@@ -603,18 +602,18 @@ class CrmAlignmentDashboard(models.TransientModel):
     def _campaigns_table(self, scope, limit=8):
         """Campaigns by won revenue; with a budget, the cost per sales-ready
         lead and the return on spend ((won revenue - budget) / budget)."""
-        report = self.env["crm.alignment.pipeline.report"]
         Scoreboard = self.env["crm.alignment.scoreboard"]
+        campaign = [("campaign_id", "!=", False)]
         ready = dict(
-            report._read_group(
-                Scoreboard._cohort_domain(scope) + [("campaign_id", "!=", False)],
+            Scoreboard._pipeline_groups(
+                Scoreboard._cohort_domain(scope) + campaign,
                 ["campaign_id"],
                 ["sales_ready_count:sum"],
             )
         )
         won = dict(
-            report._read_group(
-                Scoreboard._won_domain(scope) + [("campaign_id", "!=", False)],
+            Scoreboard._pipeline_groups(
+                Scoreboard._won_domain(scope) + campaign,
                 ["campaign_id"],
                 ["won_revenue:sum"],
             )
@@ -917,9 +916,11 @@ class CrmAlignmentDashboard(models.TransientModel):
             ],
         }
 
+    @api.readonly
     @api.model
     def action_chart_drill(self, figure, date_from, date_to, team_id=False):
-        """A chart's bar clicked: the records its figure counts."""
+        """A chart's bar clicked: the records its figure counts (only read:
+        on a read-only cursor, the replica where one is configured)."""
         return self._chart_board(date_from, date_to, team_id)._drill_action(figure)
 
     @api.model

@@ -109,6 +109,14 @@ PIPELINE_COLUMNS = (
     "sourced_pipeline_revenue",
     "sourced_weighted_pipeline_revenue",
 )
+HISTORY = "crm.alignment.pipeline.history"
+# crm's rules on leads, as crm defines them (blanks removed): the funnel's
+# history mirrors them (security/crm_alignment_security.xml)
+STANDARD_LEAD_RULES = {
+    "crm.crm_rule_personal_lead": "['|',('user_id','=',user.id),('user_id','=',False)]",
+    "crm.crm_lead_company_rule": "[('company_id','in',company_ids+[False])]",
+    "crm.crm_rule_all_lead": "[(1,'=',1)]",
+}
 # The seed's benchmark of marketing's share of the forecasted pipeline.
 SOURCED_SHARE_BANDS = (("laggard", 13.0), ("average", 22.0), ("best_in_class", 40.0))
 
@@ -181,7 +189,7 @@ class CrmAlignmentScoreboard(models.AbstractModel):
     @api.model
     def _won_domain(self, scope):
         # won in the period by the addon's own stamp (date_closed is editable)
-        return [("won_count", "=", 1), *self._scope_domain(scope, "won_date")]
+        return [("won_status", "=", "won"), *self._scope_domain(scope, "won_date")]
 
     @api.model
     def _speed_domain(self, scope):
@@ -191,6 +199,51 @@ class CrmAlignmentScoreboard(models.AbstractModel):
     # ------------------------------------------------------------
     # QUERIES
     # ------------------------------------------------------------
+
+    @api.model
+    def _lead_rules_are_crms(self):
+        """The current user's rules on leads are crm's own, unchanged: the
+        funnel's history (which mirrors them) counts what the user may read."""
+        if self.env.su:
+            return True
+        # the user's own rules (the ids come from the server), read as such
+        rules = self.env["ir.rule"]._get_rules("crm.lead", mode="read").sudo()
+        if not rules:
+            return True
+        standard = {
+            rule_id: STANDARD_LEAD_RULES[f"{module}.{name}"]
+            for rule_id, module, name in self.env.execute_query(
+                SQL(
+                    "SELECT res_id, module, name FROM ir_model_data"
+                    " WHERE model = 'ir.rule' AND res_id IN %s",
+                    tuple(rules.ids),
+                )
+            )
+            if f"{module}.{name}" in STANDARD_LEAD_RULES
+        }
+        return all(
+            rule.id in standard
+            and "".join(rule.domain_force.split()) == standard[rule.id]
+            for rule in rules
+        )
+
+    @api.model
+    def _pipeline(self, domain):
+        """(model, domain) the funnel's sums are read from: the pre-aggregated
+        history where the user's lead rules are crm's, else the report, one
+        row per lead, over the leads those rules let the user read."""
+        if self._lead_rules_are_crms():
+            return HISTORY, domain
+        leads = self.env["crm.lead"].with_context(active_test=False)._search([])
+        return "crm.alignment.pipeline.report", [*domain, ("lead_id", "in", leads)]
+
+    @api.model
+    def _pipeline_groups(self, domain, groupby, aggregates):
+        """``_read_group`` over the funnel's sums (see ``_pipeline``)."""
+        model, domain = self._pipeline(domain)
+        # a history key whose changes cancelled out holds no lead: no group
+        having = [("created_count:sum", "!=", 0)] if model == HISTORY else []
+        return self.env[model]._read_group(domain, groupby, aggregates, having=having)
 
     @api.model
     def _aggregate(self, model, domain, columns, group_by=None):
@@ -208,17 +261,29 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             return SQL(text.replace("T.", "%(t)s."), t=alias)
 
         select = [expr(column) for column in columns]
+        # a history key whose changes cancelled out holds no lead: no group
+        holds_leads = (
+            expr("sum(T.created_count) <> 0") if model == HISTORY else SQL("TRUE")
+        )
         if isinstance(group_by, tuple):
             # several groupings in one scan: (grouping ids, key columns...)
             keys = [expr(key) for key in group_by]
-            select = [SQL("GROUPING(%s)", SQL(", ").join(keys)), *keys, *select]
+            grouping = SQL("GROUPING(%s)", SQL(", ").join(keys))
+            select = [grouping, *keys, *select]
             sql = SQL(
-                "%s GROUP BY GROUPING SETS ((), %s)",
+                "%s GROUP BY GROUPING SETS ((), %s) HAVING %s = %s OR %s",
                 query.select(*select),
                 SQL(", ").join(SQL("(%s)", key) for key in keys),
+                grouping,
+                2 ** len(keys) - 1,
+                holds_leads,
             )
         elif group_by:
-            sql = SQL("%s GROUP BY 1", query.select(expr(group_by), *select))
+            sql = SQL(
+                "%s GROUP BY 1 HAVING %s",
+                query.select(expr(group_by), *select),
+                holds_leads,
+            )
         else:
             sql = query.select(*select)
         return self.env.execute_query(sql)
@@ -236,9 +301,7 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         columns += [f"sum(T.{outcome}_count)" for outcome in FUNNEL_OUTCOMES]
         columns += [f"sum(T.{column})" for column in PIPELINE_COLUMNS]
         domain = self._cohort_domain(scope)
-        rows = self._aggregate(
-            "crm.alignment.pipeline.report", domain, columns, group_by=group_by
-        )
+        rows = self._aggregate(*self._pipeline(domain), columns, group_by=group_by)
         sets = isinstance(group_by, tuple)
         medians = self._step_medians(domain, None if sets else group_by)
         if sets:
@@ -288,9 +351,10 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         """{(group key, step index): median working hours from the step
         before}, exact (PostgreSQL's percentile_cont interpolation), from
         histograms of the durations stored on the leads (two decimals: few
-        distinct values). The leads the user may read are scanned once into
-        a small working set, then counted per step; five ordered-set
-        aggregates would sort the cohort five times instead."""
+        distinct values). One scan of the leads the user may read, counted
+        per step by grouping sets (five ordered-set aggregates would sort
+        the cohort five times instead). An exact median needs every value:
+        this one figure is not read from the history."""
         self.env.flush_all()
         query = self.env["crm.lead"].with_context(active_test=False)._search(domain)
         alias = SQL.identifier(query.table)
@@ -307,32 +371,35 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             t=alias,
             h=columns[-1],
         )
-        inner = query.select(
-            SQL("%s AS key", key),
-            *(
-                SQL("%s AS %s", column, SQL.identifier(f"h{index}"))
-                for index, column in enumerate(columns, 1)
-            ),
-        )
+        steps = len(columns)
         rows = self.env.execute_query(
             SQL(
-                "WITH cohort AS MATERIALIZED (%s) %s",
-                inner,
-                SQL(" UNION ALL ").join(
-                    SQL(
-                        "SELECT key, %s, %s, count(*) FROM cohort"
-                        " WHERE %s IS NOT NULL GROUP BY 1, 3",
-                        index,
-                        SQL.identifier(f"h{index}"),
-                        SQL.identifier(f"h{index}"),
-                    )
-                    for index in range(1, len(columns) + 1)
+                "%s GROUP BY GROUPING SETS (%s)",
+                query.select(
+                    SQL("GROUPING(%s)", SQL(", ").join(columns)),
+                    SQL("%s", key),
+                    *columns,
+                    SQL("count(*)"),
+                ),
+                # positions: 2 is the key, 3.. the steps' hours
+                SQL(", ").join(
+                    SQL("(2, %s)", SQL(str(3 + index))) for index in range(steps)
                 ),
             )
         )
         histograms = {}
-        for group, index, value, count in rows:
-            histograms.setdefault((group, index), []).append((value, count))
+        for grouping, group, *values in rows:
+            count = values.pop()
+            # the one step of this set is the one not grouped out
+            index = next(
+                index
+                for index in range(steps)
+                if not grouping & (1 << (steps - 1 - index))
+            )
+            if values[index] is not None:
+                histograms.setdefault((group, index + 1), []).append(
+                    (values[index], count)
+                )
         return {
             group_step: _percentile(histogram, 0.5)
             for group_step, histogram in histograms.items()
@@ -343,18 +410,15 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         """Marketing's share of the open pipeline (cohort) and of the revenue
         won in the period. ``funnel``: the cohort's figures when already
         read (they carry the pipeline's sums)."""
-        report = "crm.alignment.pipeline.report"
         if funnel:
             pipeline, weighted, sourced, sourced_weighted = funnel["pipeline"]
         else:
             pipeline, weighted, sourced, sourced_weighted = self._aggregate(
-                report,
-                self._cohort_domain(scope),
+                *self._pipeline(self._cohort_domain(scope)),
                 [f"sum(T.{column})" for column in PIPELINE_COLUMNS],
             )[0]
         won, sourced_won = self._aggregate(
-            report,
-            self._won_domain(scope),
+            *self._pipeline(self._won_domain(scope)),
             ["sum(T.won_revenue)", "sum(T.sourced_won_revenue)"],
         )[0]
         return {
@@ -372,44 +436,72 @@ class CrmAlignmentScoreboard(models.AbstractModel):
     @api.model
     def _speed_to_lead(self, scope, group_by=None):
         """Buckets of the first follow-up after each hand-off, with the
-        median and 90th percentile in working hours and the SLA rate."""
-        rows = self._aggregate(
-            "crm.alignment.speed.report",
-            self._speed_domain(scope),
-            [
-                "count(*)",
-                *(
-                    f"count(*) FILTER (WHERE T.bucket = '{bucket}')"
-                    for bucket, _label in SPEED_BUCKETS
-                ),
-                "percentile_cont(0.5) WITHIN GROUP (ORDER BY T.followup_hours)",
-                "percentile_cont(0.9) WITHIN GROUP (ORDER BY T.followup_hours)",
-                "avg(T.within_sla_rate)",
-            ],
-            group_by=group_by,
+        median and 90th percentile in working hours and the SLA rate.
+
+        The percentiles are exact (PostgreSQL's interpolation) over
+        histograms of the follow-up hours, read with the counts in one scan:
+        ordered-set aggregates would sort the hand-offs once per grouping.
+
+        :param group_by: a column: [(key, figures)]; a tuple of columns:
+            {None: totals, (index, key): figures of key in group_by[index]}
+        """
+        self.env.flush_all()
+        query = (
+            self.env["crm.alignment.speed.report"]
+            .with_context(active_test=False)
+            ._search(self._speed_domain(scope))
         )
-        if isinstance(group_by, tuple):
-            # {None: totals, (index, key): figures of key in group_by[index]}
-            sets = {}
-            for grouping, *row in rows:
-                keys, row = row[: len(group_by)], row[len(group_by) :]
-                figures = self._speed_figures(row)
-                if grouping == 2 ** len(group_by) - 1:
-                    sets[None] = figures
-                    continue
-                for index, key in enumerate(keys):
-                    if not grouping & (1 << (len(group_by) - 1 - index)):
-                        sets[(index, key)] = figures
-            return sets
-        result = []
+        alias = SQL.identifier(query.table)
+
+        def expr(text):
+            return SQL(text.replace("T.", "%(t)s."), t=alias)
+
+        sets = isinstance(group_by, tuple)
+        keys = [
+            expr(key) for key in (group_by if sets else [group_by] if group_by else [])
+        ]
+        # one row per keys and follow-up hours (a plain GROUP BY: grouping
+        # sets would sort the hand-offs once per set), folded here
+        rows = self.env.execute_query(
+            SQL(
+                "%s GROUP BY %s",
+                query.select(
+                    *keys,
+                    expr("T.followup_hours"),
+                    SQL("count(*)"),
+                    *(
+                        SQL("count(*) FILTER (WHERE %s.bucket = %s)", alias, bucket)
+                        for bucket, _label in SPEED_BUCKETS
+                    ),
+                    expr("COALESCE(sum(T.within_sla_rate), 0)"),
+                    expr("count(T.within_sla_rate)"),
+                ),
+                SQL(", ".join(str(position) for position in range(1, len(keys) + 2))),
+            )
+        )
+        groups = {}
         for row in rows:
-            key, row = (row[0], row[1:]) if group_by else (None, row)
-            figures = self._speed_figures(row)
-            if group_by:
-                result.append((key, figures))
+            values, (value, *counts) = row[: len(keys)], row[len(keys) :]
+            if sets:
+                targets = [None, *enumerate(values)]
             else:
-                return figures
-        return result
+                targets = [values[0] if keys else None]
+            for group in targets:
+                total = groups.setdefault(group, [[0] * len(counts), []])
+                total[0] = [a + b for a, b in zip(total[0], counts, strict=True)]
+                if value is not None:
+                    total[1].append((value, counts[0]))
+        figures = {
+            group: self._speed_figures(counts, histogram)
+            for group, (counts, histogram) in groups.items()
+        }
+        empty = self._speed_figures([0] * (len(SPEED_BUCKETS) + 3), [])
+        if sets:
+            figures.setdefault(None, empty)
+            return figures
+        if group_by:
+            return list(figures.items())
+        return figures.get(None, empty)
 
     @api.model
     def _speed_trend(self, scope):
@@ -425,8 +517,7 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         """Marketing's share of the cohort's open pipeline per month of
         creation: [(first day, pipeline, sourced pipeline, share)]."""
         rows = self._aggregate(
-            "crm.alignment.pipeline.report",
-            self._cohort_domain(scope),
+            *self._pipeline(self._cohort_domain(scope)),
             ["sum(T.pipeline_revenue)", "sum(T.sourced_pipeline_revenue)"],
             group_by="date_trunc('month', T.create_date)::date",
         )
@@ -441,17 +532,19 @@ class CrmAlignmentScoreboard(models.AbstractModel):
         )
 
     @api.model
-    def _speed_figures(self, row):
-        total, *buckets, p50, p90, sla = row
+    def _speed_figures(self, counts, histogram):
+        """``counts``: hand-offs, one count per bucket, the sum and count of
+        the SLA rates; ``histogram``: [(follow-up hours, count)]."""
+        total, *buckets, sla_sum, sla_count = counts
         return {
             "handoffs": total,
             **{
                 bucket: count
                 for (bucket, _label), count in zip(SPEED_BUCKETS, buckets, strict=True)
             },
-            "p50": round(p50 or 0.0, 1),
-            "p90": round(p90 or 0.0, 1),
-            "within_sla": round(sla or 0.0, 1),
+            "p50": round(_percentile(histogram, 0.5), 1) if histogram else 0.0,
+            "p90": round(_percentile(histogram, 0.9), 1) if histogram else 0.0,
+            "within_sla": round(sla_sum / sla_count, 1) if sla_count else 0.0,
         }
 
     @api.model

@@ -1,0 +1,403 @@
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# The history's grain: the pipeline report's rows summed per day of creation
+# (and of winning) and per key a figure is filtered, split or ruled by.
+HISTORY_KEYS = (
+    "create_date",
+    "won_date",
+    "company_id",
+    "team_id",
+    "user_id",
+    "source_id",
+    "medium_id",
+    "campaign_id",
+    "sourced_by",
+    "won_status",
+)
+HISTORY_DAY_KEYS = ("create_date", "won_date")
+HISTORY_MEASURES = (
+    "created_count",
+    "sales_ready_count",
+    "handed_off_count",
+    "accepted_count",
+    "opportunity_count",
+    "won_count",
+    "recycled_count",
+    "lost_count",
+    "never_followed_up_count",
+    "pipeline_revenue",
+    "weighted_pipeline_revenue",
+    "sourced_pipeline_revenue",
+    "sourced_weighted_pipeline_revenue",
+    "won_revenue",
+    "sourced_won_revenue",
+)
+# The lead's columns the report's row is computed from: an update that
+# changes none of them leaves the history alone (a priority, a note).
+LEAD_COLUMNS = (
+    "create_date",
+    "won_date",
+    "company_id",
+    "team_id",
+    "user_id",
+    "source_id",
+    "medium_id",
+    "campaign_id",
+    "sourced_by",
+    "active",
+    "probability",
+    "type",
+    "date_conversion",
+    "sales_ready_date",
+    "first_handoff_date",
+    "accepted_date",
+    "recycle_count",
+    "sla_id",
+    "expected_revenue",
+    "prorated_revenue",
+)
+# numeric columns, as the leads' revenues: sums exact to the cent
+REVENUE_DIGITS = (16, 2)
+# a lead whose hand-off was never followed up, by its SLA
+NEVER_FOLLOWED_UP = "(%(s)s.state = 'failed' AND %(s)s.reached_date IS NULL)"
+
+
+class CrmAlignmentPipelineHistory(models.Model):
+    """The shared funnel, pre-aggregated: the pipeline report's figures
+    summed per day and key, kept current by PostgreSQL triggers on the
+    leads and their SLAs in the transaction that changes them, whatever
+    writes them (the ORM, an import, SQL). Each change appends the
+    difference it makes (rows of ``compacted`` false); a job folds them
+    into one row per key. The scoreboard reads it where the reader's lead
+    rules are crm's own (mirrored here), and the report otherwise."""
+
+    _name = "crm.alignment.pipeline.history"
+    _description = "Shared Funnel History"
+    _log_access = False
+    _order = "create_date desc"
+
+    create_date = fields.Datetime(
+        string="Created On", readonly=True, help="The day (at midnight, UTC)."
+    )
+    won_date = fields.Datetime(
+        string="Won On", readonly=True, help="The day (at midnight, UTC)."
+    )
+    company_id = fields.Many2one(comodel_name="res.company", readonly=True)
+    team_id = fields.Many2one(comodel_name="crm.team", readonly=True)
+    user_id = fields.Many2one(comodel_name="res.users", readonly=True)
+    source_id = fields.Many2one(comodel_name="utm.source", readonly=True)
+    medium_id = fields.Many2one(comodel_name="utm.medium", readonly=True)
+    campaign_id = fields.Many2one(comodel_name="utm.campaign", readonly=True)
+    sourced_by = fields.Selection(
+        selection=[("marketing", "Marketing"), ("sales", "Sales")], readonly=True
+    )
+    won_status = fields.Selection(
+        selection=[("won", "Won"), ("lost", "Lost"), ("pending", "Pending")],
+        readonly=True,
+    )
+    compacted = fields.Boolean(readonly=True)
+    created_count = fields.Integer(readonly=True)
+    sales_ready_count = fields.Integer(readonly=True)
+    handed_off_count = fields.Integer(readonly=True)
+    accepted_count = fields.Integer(readonly=True)
+    opportunity_count = fields.Integer(readonly=True)
+    won_count = fields.Integer(readonly=True)
+    recycled_count = fields.Integer(readonly=True)
+    lost_count = fields.Integer(readonly=True)
+    never_followed_up_count = fields.Integer(readonly=True)
+    pipeline_revenue = fields.Float(digits=REVENUE_DIGITS, readonly=True)
+    weighted_pipeline_revenue = fields.Float(digits=REVENUE_DIGITS, readonly=True)
+    sourced_pipeline_revenue = fields.Float(digits=REVENUE_DIGITS, readonly=True)
+    sourced_weighted_pipeline_revenue = fields.Float(
+        digits=REVENUE_DIGITS, readonly=True
+    )
+    won_revenue = fields.Float(digits=REVENUE_DIGITS, readonly=True)
+    sourced_won_revenue = fields.Float(digits=REVENUE_DIGITS, readonly=True)
+
+    # ------------------------------------------------------------
+    # TRIGGERS
+    # ------------------------------------------------------------
+
+    def init(self):
+        cr = self.env.cr
+        keys = SQL(", ").join(SQL.identifier(key) for key in HISTORY_KEYS)
+        cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (%s) NULLS NOT DISTINCT"
+                " WHERE compacted",
+                SQL.identifier(f"{self._table}_key_index"),
+                SQL.identifier(self._table),
+                keys,
+            )
+        )
+        cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS %s ON %s (create_date)",
+                SQL.identifier(f"{self._table}_create_date_index"),
+                SQL.identifier(self._table),
+            )
+        )
+        cr.execute(
+            SQL(
+                "CREATE INDEX IF NOT EXISTS %s ON %s (won_date)"
+                " WHERE won_date IS NOT NULL",
+                SQL.identifier(f"{self._table}_won_date_index"),
+                SQL.identifier(self._table),
+            )
+        )
+        self._create_triggers()
+        cr.execute(SQL("SELECT 1 FROM %s LIMIT 1", SQL.identifier(self._table)))
+        if not cr.rowcount:
+            self._rebuild()
+
+    def _insert_differences(self, signed_leads):
+        """INSERT the difference ``signed_leads`` make: (sign, relation of
+        lead rows) pairs, summed per key, keys whose sums are all 0 left
+        out."""
+        report = self.env["crm.alignment.pipeline.report"]
+        day_keys = {
+            key: SQL("date_trunc('day', r.%s)", SQL.identifier(key))
+            for key in HISTORY_DAY_KEYS
+        }
+        parts = SQL(" UNION ALL ").join(
+            SQL(
+                "SELECT %s AS sign, r.* FROM (%s) r",
+                sign,
+                report._lead_rows(leads),
+            )
+            for sign, leads in signed_leads
+        )
+        key_columns = [
+            SQL(
+                "%s AS %s",
+                day_keys.get(key, SQL("r.%s", SQL.identifier(key))),
+                SQL.identifier(key),
+            )
+            for key in HISTORY_KEYS
+        ]
+        sums = [
+            SQL("COALESCE(sum(r.sign * r.%s), 0)", SQL.identifier(measure))
+            for measure in HISTORY_MEASURES
+        ]
+        return SQL(
+            """INSERT INTO %(table)s (%(keys)s, compacted, %(measures)s)
+               SELECT %(key_columns)s, FALSE, %(sums)s
+                 FROM (%(parts)s) r
+             GROUP BY %(group)s
+               HAVING %(any_change)s""",
+            table=SQL.identifier(self._table),
+            keys=SQL(", ").join(SQL.identifier(key) for key in HISTORY_KEYS),
+            measures=SQL(", ").join(SQL.identifier(m) for m in HISTORY_MEASURES),
+            key_columns=SQL(", ").join(key_columns),
+            sums=SQL(", ").join(sums),
+            parts=parts,
+            group=SQL(", ").join(
+                SQL(str(index)) for index in range(1, len(HISTORY_KEYS) + 1)
+            ),
+            any_change=SQL(" OR ").join(SQL("%s <> 0", total) for total in sums),
+        )
+
+    def _create_triggers(self):
+        """Statement triggers read the rows a statement inserted or updated
+        (transition tables: one INSERT of differences per statement, however
+        many rows). A lead's delete is counted out row by row BEFORE it goes,
+        while its SLA is still there to say whether it was followed up."""
+        cr = self.env.cr
+        changed = SQL(
+            "(SELECT o.* FROM old_leads o JOIN new_leads n ON n.id = o.id"
+            " WHERE (%s) IS DISTINCT FROM (%s))",
+            SQL(", ").join(SQL("o.%s", SQL.identifier(c)) for c in LEAD_COLUMNS),
+            SQL(", ").join(SQL("n.%s", SQL.identifier(c)) for c in LEAD_COLUMNS),
+        )
+        changed_new = SQL(
+            "(SELECT n.* FROM new_leads n JOIN old_leads o ON o.id = n.id"
+            " WHERE (%s) IS DISTINCT FROM (%s))",
+            SQL(", ").join(SQL("o.%s", SQL.identifier(c)) for c in LEAD_COLUMNS),
+            SQL(", ").join(SQL("n.%s", SQL.identifier(c)) for c in LEAD_COLUMNS),
+        )
+        functions = {
+            "crm_alignment_history_lead_insert": self._insert_differences(
+                [(1, SQL("new_leads"))]
+            ),
+            "crm_alignment_history_lead_update": self._insert_differences(
+                [(-1, changed), (1, changed_new)]
+            ),
+            "crm_alignment_history_lead_delete": self._insert_differences(
+                [(-1, SQL("(SELECT OLD.*)"))]
+            ),
+            # an SLA that fails unanswered, is answered late or goes: the
+            # lead's never-followed-up count, on the lead's keys
+            "crm_alignment_history_sla_change": self._nfu_difference(),
+        }
+        row_level = (
+            "crm_alignment_history_lead_delete",
+            "crm_alignment_history_sla_change",
+        )
+        for name, body in functions.items():
+            # a BEFORE DELETE row trigger returning NULL would cancel the delete
+            returned = "OLD" if name in row_level else "NULL"
+            cr.execute(
+                SQL(
+                    "CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql"
+                    " AS $body$ BEGIN %s; RETURN %s; END $body$",
+                    SQL.identifier(name),
+                    body,
+                    SQL(returned),
+                )
+            )
+        nfu_old = SQL(NEVER_FOLLOWED_UP % {"s": "OLD"})
+        nfu_new = SQL(NEVER_FOLLOWED_UP % {"s": "NEW"})
+        triggers = [
+            (
+                "crm_lead",
+                "crm_alignment_history_insert",
+                SQL(
+                    "AFTER INSERT ON crm_lead REFERENCING NEW TABLE AS new_leads"
+                    " FOR EACH STATEMENT"
+                ),
+                "crm_alignment_history_lead_insert",
+            ),
+            (
+                "crm_lead",
+                "crm_alignment_history_update",
+                SQL(
+                    "AFTER UPDATE ON crm_lead REFERENCING OLD TABLE AS old_leads"
+                    " NEW TABLE AS new_leads FOR EACH STATEMENT"
+                ),
+                "crm_alignment_history_lead_update",
+            ),
+            (
+                "crm_lead",
+                "crm_alignment_history_delete",
+                SQL("BEFORE DELETE ON crm_lead FOR EACH ROW"),
+                "crm_alignment_history_lead_delete",
+            ),
+            (
+                "crm_lead_sla",
+                "crm_alignment_history_sla_update",
+                SQL(
+                    "AFTER UPDATE OF state, reached_date ON crm_lead_sla FOR EACH ROW"
+                    " WHEN (%s IS DISTINCT FROM %s)",
+                    nfu_old,
+                    nfu_new,
+                ),
+                "crm_alignment_history_sla_change",
+            ),
+            (
+                "crm_lead_sla",
+                "crm_alignment_history_sla_delete",
+                SQL("BEFORE DELETE ON crm_lead_sla FOR EACH ROW WHEN (%s)", nfu_old),
+                "crm_alignment_history_sla_change",
+            ),
+        ]
+        for table, name, when, function in triggers:
+            cr.execute(
+                SQL(
+                    "DROP TRIGGER IF EXISTS %s ON %s",
+                    SQL.identifier(name),
+                    SQL.identifier(table),
+                )
+            )
+            cr.execute(
+                SQL(
+                    "CREATE TRIGGER %s %s EXECUTE FUNCTION %s()",
+                    SQL.identifier(name),
+                    when,
+                    SQL.identifier(function),
+                )
+            )
+
+    def _nfu_difference(self):
+        """The never-followed-up difference an SLA's change makes to the
+        leads it is the current SLA of (a deleted SLA: NEW is null)."""
+        report = self.env["crm.alignment.pipeline.report"]
+        key_columns = []
+        for key in HISTORY_KEYS:
+            if key in HISTORY_DAY_KEYS:
+                key_columns.append(SQL("date_trunc('day', r.%s)", SQL.identifier(key)))
+            else:
+                key_columns.append(SQL("r.%s", SQL.identifier(key)))
+        zeros = [
+            SQL("0")
+            if measure != "never_followed_up_count"
+            else SQL(
+                "(CASE WHEN TG_OP = 'UPDATE' AND %s THEN 1 ELSE 0 END"
+                " - CASE WHEN %s THEN 1 ELSE 0 END)",
+                SQL(NEVER_FOLLOWED_UP % {"s": "NEW"}),
+                SQL(NEVER_FOLLOWED_UP % {"s": "OLD"}),
+            )
+            for measure in HISTORY_MEASURES
+        ]
+        return SQL(
+            """INSERT INTO %(table)s (%(keys)s, compacted, %(measures)s)
+               SELECT %(key_columns)s, FALSE, %(values)s
+                 FROM (%(rows)s) r""",
+            table=SQL.identifier(self._table),
+            keys=SQL(", ").join(SQL.identifier(key) for key in HISTORY_KEYS),
+            measures=SQL(", ").join(SQL.identifier(m) for m in HISTORY_MEASURES),
+            key_columns=SQL(", ").join(key_columns),
+            values=SQL(", ").join(zeros),
+            rows=report._lead_rows(
+                SQL("(SELECT * FROM crm_lead WHERE sla_id = OLD.id)")
+            ),
+        )
+
+    # ------------------------------------------------------------
+    # MAINTENANCE
+    # ------------------------------------------------------------
+
+    @api.model
+    def _rebuild(self):
+        """The history from scratch, from the leads as they are."""
+        self.env.flush_all()
+        self.env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(self._table)))
+        self.env.cr.execute(self._insert_differences([(1, SQL("crm_lead"))]))
+        self._compact()
+
+    @api.model
+    def _compact(self):
+        """Fold the differences appended since the last run into one row
+        per key (rows the running transactions append stay for the next
+        run); drop keys left at zero."""
+        table = SQL.identifier(self._table)
+        keys = SQL(", ").join(SQL.identifier(key) for key in HISTORY_KEYS)
+        measures = SQL(", ").join(SQL.identifier(m) for m in HISTORY_MEASURES)
+        self.env.cr.execute(
+            SQL(
+                """WITH moved AS (DELETE FROM %(table)s WHERE NOT compacted
+                                  RETURNING *)
+                   INSERT INTO %(table)s (%(keys)s, compacted, %(measures)s)
+                   SELECT %(keys)s, TRUE, %(sums)s FROM moved GROUP BY %(keys)s
+                   ON CONFLICT (%(keys)s) WHERE compacted DO UPDATE SET %(add)s""",
+                table=table,
+                keys=keys,
+                measures=measures,
+                sums=SQL(", ").join(
+                    SQL("sum(%s)", SQL.identifier(m)) for m in HISTORY_MEASURES
+                ),
+                add=SQL(", ").join(
+                    SQL(
+                        "%s = %s.%s + EXCLUDED.%s",
+                        SQL.identifier(m),
+                        table,
+                        SQL.identifier(m),
+                        SQL.identifier(m),
+                    )
+                    for m in HISTORY_MEASURES
+                ),
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM %s WHERE compacted AND %s",
+                table,
+                SQL(" AND ").join(
+                    SQL("%s = 0", SQL.identifier(m)) for m in HISTORY_MEASURES
+                ),
+            )
+        )
+
+    @api.model
+    def _cron_compact(self):
+        self._compact()
