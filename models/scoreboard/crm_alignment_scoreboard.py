@@ -372,6 +372,13 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             h=columns[-1],
         )
         steps = len(columns)
+        # a lead that reached no step after its creation has no duration
+        query.add_where(
+            SQL(
+                "(%s)",
+                SQL(" OR ").join(SQL("%s IS NOT NULL", column) for column in columns),
+            )
+        )
         rows = self.env.execute_query(
             SQL(
                 "%s GROUP BY GROUPING SETS (%s)",
