@@ -71,6 +71,9 @@ def uninstall_hook(env):
         env.cr.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
     for function in ("lead_insert", "lead_update", "lead_delete", "sla_change"):
         env.cr.execute(f"DROP FUNCTION IF EXISTS crm_alignment_history_{function}()")
+    env["ir.config_parameter"].sudo().search(
+        [("key", "=", "crm_alignment.pipeline_history_definition")]
+    ).unlink()
     env.cr.execute(
         "DROP FUNCTION IF EXISTS"
         " crm_alignment_working_hours(integer, timestamp, timestamp)"

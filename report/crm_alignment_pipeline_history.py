@@ -1,3 +1,6 @@
+import hashlib
+import re
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -33,6 +36,7 @@ HISTORY_MEASURES = (
     "won_revenue",
     "sourced_won_revenue",
 )
+DEFINITION_KEY = "crm_alignment.pipeline_history_definition"
 # numeric columns, as the leads' revenues: sums exact to the cent
 REVENUE_DIGITS = (16, 2)
 # a lead whose hand-off was never followed up, by its SLA
@@ -123,9 +127,19 @@ class CrmAlignmentPipelineHistory(models.Model):
             )
         )
         self._create_triggers()
+        # built from the leads at install, and again whenever what a lead
+        # counts for changes (an upgrade changing the report's rows)
+        definition = self._definition()
+        parameters = self.env["ir.config_parameter"].sudo()
         cr.execute(SQL("SELECT 1 FROM %s LIMIT 1", SQL.identifier(self._table)))
-        if not cr.rowcount:
+        if not cr.rowcount or parameters.get_param(DEFINITION_KEY) != definition:
             self._rebuild()
+            parameters.set_param(DEFINITION_KEY, definition)
+
+    def _definition(self):
+        """A fingerprint of what the history sums for a lead."""
+        sql = self._insert_differences([(1, SQL("crm_lead"))])
+        return hashlib.sha1(repr((sql.code, sql.params)).encode()).hexdigest()
 
     def _insert_differences(self, signed_leads):
         """INSERT the difference ``signed_leads`` make: (sign, relation of
@@ -185,10 +199,20 @@ class CrmAlignmentPipelineHistory(models.Model):
                 [(1, SQL("new_leads"))]
             ),
             # the old rows out, the new in: rows whose figures did not change
-            # cancel out in the sums (joining the two transition tables to
-            # find the changed ones costs more than summing them all)
-            "crm_alignment_history_lead_update": self._insert_differences(
-                [(-1, SQL("old_leads")), (1, SQL("new_leads"))]
+            # cancel out in the sums. First, a statement that changed none of
+            # the columns the report reads (a priority, a description) is
+            # left at one hashed EXCEPT (a join of the two transition tables
+            # would be planned as a nested loop: they have no statistics).
+            "crm_alignment_history_lead_update": SQL(
+                "IF NOT EXISTS (SELECT %(columns)s FROM old_leads"
+                " EXCEPT SELECT %(columns)s FROM new_leads) THEN RETURN NULL;"
+                " END IF; %(insert)s",
+                columns=SQL(", ").join(
+                    SQL.identifier(column) for column in self._lead_columns()
+                ),
+                insert=self._insert_differences(
+                    [(-1, SQL("old_leads")), (1, SQL("new_leads"))]
+                ),
             ),
             "crm_alignment_history_lead_delete": self._insert_differences(
                 [(-1, SQL("(SELECT OLD.*)"))]
@@ -274,6 +298,14 @@ class CrmAlignmentPipelineHistory(models.Model):
                     SQL.identifier(function),
                 )
             )
+
+    def _lead_columns(self):
+        """The lead's columns the report's rows read (``l.<column>`` in its
+        one definition), the id first."""
+        code = (
+            self.env["crm.alignment.pipeline.report"]._lead_rows(SQL("crm_lead")).code
+        )
+        return ["id", *sorted(set(re.findall(r'\bl\."?(\w+)', code)) - {"id"})]
 
     def _nfu_difference(self):
         """The never-followed-up difference an SLA's change makes to the

@@ -753,6 +753,33 @@ class TestScoreboard(AlignmentCase):
         history._rebuild()
         self.assertEqual(self._raw_sums("crm.alignment.pipeline.history"), before)
 
+    def test_history_is_rebuilt_when_what_a_lead_counts_for_changes(self):
+        """An upgrade that changes the report's rows (another definition)
+        rebuilds the history from the leads; the same one keeps it."""
+        History = self.env["crm.alignment.pipeline.history"].sudo()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "INSERT INTO crm_alignment_pipeline_history (compacted, created_count)"
+            " VALUES (FALSE, 5)"
+        )
+        History.init()
+        self.assertNotEqual(
+            self._raw_sums("crm.alignment.pipeline.history"),
+            self._raw_sums("crm.alignment.pipeline.report"),
+            "same definition: kept as it is",
+        )
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm_alignment.pipeline_history_definition", "an earlier one"
+        )
+        History.init()
+        self.assertHistoryIsLive("rebuilt")
+        self.assertEqual(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("crm_alignment.pipeline_history_definition"),
+            History._definition(),
+        )
+
     def test_a_user_whose_lead_rules_are_not_crms_gets_the_live_scan(self):
         """A rule an administrator added (or changed) on leads is not in the
         history: those users' figures come from the leads they may read."""

@@ -142,6 +142,44 @@ class TestScoreboardRpc(SecurityRpcCase):
         )
         self.assertEqual((goal.state, goal.sales_agreed_user_id.id), ("draft", False))
 
+    def test_the_funnel_history_is_read_under_the_leads_rules_and_never_written(self):
+        """The pre-aggregated history over /jsonrpc: each role reads the keys
+        crm's rules let it read (a salesperson: their own and nobody's), and
+        nobody creates, writes or deletes a row, whatever the context."""
+        self.env["crm.lead"].create(
+            {"name": "History theirs", "type": "lead", "user_id": self.sales_manager.id}
+        )
+        self.env["crm.lead"].with_user(self.salesman).create(
+            {"name": "History mine", "type": "lead", "user_id": self.salesman.id}
+        )
+        self.env.flush_all()
+        History = self.env["crm.alignment.pipeline.history"]
+        row = History.sudo().search([("user_id", "=", self.sales_manager.id)], limit=1)
+        self.assertTrue(row)
+        ok, rows = self.rpc(
+            self.salesman, History._name, "search_read", [], fields=["user_id"]
+        )
+        self.assertTrue(ok, rows)
+        self.assertEqual(
+            {r["user_id"] and r["user_id"][0] for r in rows}, {self.salesman.id, False}
+        )
+        ok, rows = self.rpc(
+            self.sales_manager, History._name, "search_read", [], fields=["user_id"]
+        )
+        self.assertTrue(ok, rows)
+        self.assertIn(
+            self.sales_manager.id, {r["user_id"] and r["user_id"][0] for r in rows}
+        )
+        users = self.everyone()
+        before = row.read(["created_count", "won_revenue"])
+        self.assertRefused(users, History._name, "create", {"created_count": 1000})
+        self.assertRefused(
+            users, History._name, "write", row.ids, {"created_count": 1000}
+        )
+        self.assertRefused(users, History._name, "unlink", row.ids)
+        self.assertRefused(users, History._name, "init")
+        self.assertEqual(row.read(["created_count", "won_revenue"]), before)
+
     def test_scoreboard_shows_what_rules_allow(self):
         mine = (
             self.env["crm.lead"]
