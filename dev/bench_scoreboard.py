@@ -4,9 +4,11 @@ leads seeded in SQL (a year of cohorts, journey dates, SLAs), beside plain
 crm's own pipeline analysis (read_group by month and stage) over the same
 leads. Run as an internal user, so record rules apply as in real use."""
 
+import os
 import time
 from datetime import date
 
+from odoo.sql_db import Cursor
 from odoo.tools import SQL
 
 SEED_SQL = """
@@ -112,6 +114,29 @@ def _open_dashboard(env, viewer):
     return Dashboard.onchange(values, [], spec)
 
 
+def _profile_dashboard(env, viewer, top=6):
+    """BENCH_PROFILE=1: the dashboard's slowest statements, once."""
+    spent = []
+    execute = Cursor.execute
+
+    def timed(cr, query, params=None, log_exceptions=True):
+        start = time.perf_counter()
+        try:
+            return execute(cr, query, params, log_exceptions)
+        finally:
+            spent.append((time.perf_counter() - start, " ".join(str(query).split())))
+
+    Cursor.execute = timed
+    try:
+        env.invalidate_all()
+        _open_dashboard(env, viewer)
+    finally:
+        Cursor.execute = execute
+    print(f"  dashboard: {len(spent)} statements, {sum(s for s, _q in spent):.3f} s")
+    for seconds, query in sorted(spent, reverse=True)[:top]:
+        print(f"    {seconds:.3f} s {query[:160]}")
+
+
 def bench_scoreboard(env, measure, sizes, teams, users, sources, with_addon):
     rows = {}
     viewer = env.ref("base.user_admin").id  # an internal user: rules apply
@@ -151,4 +176,6 @@ def bench_scoreboard(env, measure, sizes, teams, users, sources, with_addon):
         # as the web client opens it: a new record's figures computed by
         # onchange (a read-only call), nothing created
         rows[("dashboard", size)] = measure(env, lambda e: _open_dashboard(e, viewer))
+        if os.environ.get("BENCH_PROFILE"):
+            _profile_dashboard(env, viewer)
     return rows
