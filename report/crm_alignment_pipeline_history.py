@@ -4,6 +4,12 @@ import re
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.scoreboard.crm_alignment_scoreboard import (
+    FUNNEL_OUTCOMES,
+    FUNNEL_STEPS,
+    PIPELINE_COLUMNS,
+)
+
 # The history's grain: the pipeline report's rows summed per day of creation
 # (and of winning) and per key a figure is filtered, split or ruled by.
 HISTORY_KEYS = (
@@ -19,20 +25,12 @@ HISTORY_KEYS = (
     "won_status",
 )
 HISTORY_DAY_KEYS = ("create_date", "won_date")
+# the pipeline report's sums: the funnel's steps, its outcomes, the open
+# pipeline and the revenue won
 HISTORY_MEASURES = (
-    "created_count",
-    "sales_ready_count",
-    "handed_off_count",
-    "accepted_count",
-    "opportunity_count",
-    "won_count",
-    "recycled_count",
-    "lost_count",
-    "never_followed_up_count",
-    "pipeline_revenue",
-    "weighted_pipeline_revenue",
-    "sourced_pipeline_revenue",
-    "sourced_weighted_pipeline_revenue",
+    *(column for _step, column, _hours in FUNNEL_STEPS),
+    *(f"{outcome}_count" for outcome in FUNNEL_OUTCOMES),
+    *PIPELINE_COLUMNS,
     "won_revenue",
     "sourced_won_revenue",
 )
@@ -58,10 +56,16 @@ class CrmAlignmentPipelineHistory(models.Model):
     _order = "create_date desc"
 
     create_date = fields.Datetime(
-        string="Created On", readonly=True, help="The day (at midnight, UTC)."
+        string="Created On",
+        readonly=True,
+        index=True,
+        help="The day (at midnight, UTC).",
     )
     won_date = fields.Datetime(
-        string="Won On", readonly=True, help="The day (at midnight, UTC)."
+        string="Won On",
+        readonly=True,
+        index="btree_not_null",
+        help="The day (at midnight, UTC).",
     )
     company_id = fields.Many2one(comodel_name="res.company", readonly=True)
     team_id = fields.Many2one(comodel_name="crm.team", readonly=True)
@@ -109,21 +113,6 @@ class CrmAlignmentPipelineHistory(models.Model):
                 SQL.identifier(f"{self._table}_key_index"),
                 SQL.identifier(self._table),
                 keys,
-            )
-        )
-        cr.execute(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS %s ON %s (create_date)",
-                SQL.identifier(f"{self._table}_create_date_index"),
-                SQL.identifier(self._table),
-            )
-        )
-        cr.execute(
-            SQL(
-                "CREATE INDEX IF NOT EXISTS %s ON %s (won_date)"
-                " WHERE won_date IS NOT NULL",
-                SQL.identifier(f"{self._table}_won_date_index"),
-                SQL.identifier(self._table),
             )
         )
         self._create_triggers()
