@@ -36,7 +36,24 @@ check() {  # label, SQL returning 0 when it holds
     if [ "$got" = 0 ]; then echo "  ok   $1"; else echo "  BROKEN $1: $got"; BROKEN=$((BROKEN + 1)); fi
 }
 BROKEN=0
+# the funnel's history (kept by triggers) and the live report it sums, per
+# key: the rows where they differ, both ways
+history_differs() {
+    local keys="date_trunc('day', create_date), date_trunc('day', won_date), company_id, team_id, user_id, source_id, medium_id, campaign_id, sourced_by, won_status"
+    local sums="" nonzero="" measure
+    for measure in created_count sales_ready_count handed_off_count accepted_count \
+        opportunity_count won_count recycled_count lost_count never_followed_up_count \
+        pipeline_revenue weighted_pipeline_revenue sourced_pipeline_revenue \
+        sourced_weighted_pipeline_revenue won_revenue sourced_won_revenue; do
+        sums+=", coalesce(sum($measure), 0)::numeric(16,2)"
+        nonzero+=" or coalesce(sum($measure), 0) <> 0"
+    done
+    local history="select $keys$sums from crm_alignment_pipeline_history group by $keys having false$nonzero"
+    local report="select $keys$sums from crm_alignment_pipeline_report group by $keys having false$nonzero"
+    echo "select count(*) from (($history except all $report) union all ($report except all $history)) d"
+}
 invariants() {
+    check "the funnel's history sums what the leads hold now" "$(history_differs)"
     check "every failed SLA escalated" \
         "select count(*) from crm_lead_sla where state = 'failed' and escalated_date is null"
     check "exactly one breach note per escalated SLA" \
