@@ -12,6 +12,11 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import date_utils
 
+from ..report.crm_alignment_pipeline_history import (
+    HISTORY_DAY_KEYS,
+    HISTORY_KEYS,
+    HISTORY_MEASURES,
+)
 from .common import AlignmentCase, execute_kw, role_users
 from .test_sla import _calendar
 
@@ -603,12 +608,6 @@ class TestScoreboard(AlignmentCase):
     def _raw_sums(self, model):
         """The funnel's measures per history key, as the superuser: the
         report's rows (one per lead) or the history's (several per key)."""
-        from ..report.crm_alignment_pipeline_history import (
-            HISTORY_DAY_KEYS,
-            HISTORY_KEYS,
-            HISTORY_MEASURES,
-        )
-
         self.env.flush_all()
         table = self.env[model]._table
         keys = ", ".join(
