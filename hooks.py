@@ -78,7 +78,12 @@ def uninstall_hook(env):
         "DROP FUNCTION IF EXISTS"
         " crm_alignment_working_hours(integer, timestamp, timestamp)"
     )
-    for index in ("create_date", "date_closed", "email_company_domain"):
+    for index in (
+        "create_date",
+        "date_closed",
+        "email_company_domain",
+        "journey_hours",
+    ):
         env.cr.execute(f"DROP INDEX IF EXISTS crm_lead_alignment_{index}_index")
     env.cr.execute("DROP INDEX IF EXISTS crm_alignment_mailing_trace_lead_index")
     env.cr.execute("DROP TABLE IF EXISTS crm_lead_engagement")

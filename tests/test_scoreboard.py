@@ -274,6 +274,41 @@ class TestScoreboard(AlignmentCase):
             expected = self.env.cr.fetchone()[0] or 0.0
             self.assertEqual(steps[index]["median_hours"], round(expected, 1), name)
 
+    def test_medians_can_be_read_from_the_covering_index_alone(self):
+        """The medians scan reads only what the journey hours index holds,
+        under its predicate, for each role and split: with sequential and
+        bitmap scans off, PostgreSQL answers it by an index-only scan of that
+        index (a column read outside the index, or a predicate that no
+        longer implies the index's, and it cannot)."""
+        Env = type(self.env)
+        run = Env.execute_query
+        queries = []
+
+        def capture(env, query):
+            queries.append(query)
+            return run(env, query)
+
+        for user in (self.env.user, self.salesman, self.teammate):
+            for group_by in (None, "T.team_id", "T.user_id", "T.campaign_id"):
+                queries.clear()
+                with patch.object(Env, "execute_query", capture):
+                    board = self.Scoreboard.with_user(user)
+                    board._step_medians(board._cohort_domain(self._scope()), group_by)
+                (query,) = [q for q in queries if "GROUPING SETS" in q.code]
+                self.env.cr.execute("SET LOCAL enable_seqscan = off")
+                self.env.cr.execute("SET LOCAL enable_bitmapscan = off")
+                try:
+                    self.env.cr.execute(f"EXPLAIN {query.code}", query.params)
+                    plan = "\n".join(line for (line,) in self.env.cr.fetchall())
+                finally:
+                    self.env.cr.execute("RESET enable_seqscan")
+                    self.env.cr.execute("RESET enable_bitmapscan")
+                self.assertIn(
+                    "Index Only Scan using crm_lead_alignment_journey_hours_index",
+                    plan,
+                    f"{user.login}, {group_by}",
+                )
+
     def test_backfill_from_the_journey_log(self):
         """An upgrade from 18.0.1.1.0: journey dates come from the log."""
         leads = self.l1 | self.l2 | self.l3

@@ -89,6 +89,38 @@ FUNNEL_REACHED = {
 }
 # (step, count column, hours field): what the scoreboard sums
 FUNNEL_STEPS = tuple((step, column, hours) for step, column, _date, hours in FUNNEL)
+# The funnel's medians read every duration of the cohort (an exact median
+# needs each value): a covering index on the leads that reached a step lets
+# PostgreSQL read them from the index alone (an index-only scan, once vacuum
+# has marked the pages visible) instead of crm_lead's wide rows. It holds the
+# columns the medians query reads: the cohort's date, the scope and crm's
+# record rules (company, team, salesperson), the splits, won or not, the
+# durations. A lead still at its first step is not in it.
+JOURNEY_HOURS_INCLUDE = (
+    "company_id",
+    "team_id",
+    "user_id",
+    "source_id",
+    "medium_id",
+    "campaign_id",
+    "active",
+    "probability",
+    *(hours for _step, _column, _date, hours in FUNNEL[1:]),
+)
+
+
+def journey_hours_reached(table):
+    """The leads with a duration: the index's predicate, which the medians
+    query repeats word for word so that PostgreSQL may use the index."""
+    return SQL(
+        "(%s)",
+        SQL(" OR ").join(
+            SQL("%s.%s IS NOT NULL", table, SQL.identifier(hours))
+            for _step, _column, _date, hours in FUNNEL[1:]
+        ),
+    )
+
+
 # Speed to lead, defined once: the buckets of the first follow-up after a
 # hand-off (the speed report's column; the dashboard shows all but the
 # hand-offs still waiting)
@@ -382,13 +414,9 @@ class CrmAlignmentScoreboard(models.AbstractModel):
             h=columns[-1],
         )
         steps = len(columns)
-        # a lead that reached no step after its creation has no duration
-        query.add_where(
-            SQL(
-                "(%s)",
-                SQL(" OR ").join(SQL("%s IS NOT NULL", column) for column in columns),
-            )
-        )
+        # a lead that reached no step after its creation has no duration (in
+        # the words of the covering index's predicate, so that it is used)
+        query.add_where(journey_hours_reached(alias))
         rows = self.env.execute_query(
             SQL(
                 "%s GROUP BY GROUPING SETS (%s)",
