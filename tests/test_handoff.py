@@ -40,6 +40,39 @@ class TestHandoff(AlignmentCase):
         self.assertEqual(followup.user_id, self.salesman)
         self.assertIn("Handed off to sales", lead.message_ids[0].body)
 
+    def test_handoff_note_carries_the_tracked_changes_in_one_message(self):
+        """One message per lead, made in the hand-off's batch: the note and
+        what changed (owner, team, lifecycle stage). Nothing is left for
+        Odoo's tracking at commit, and a context asking for no tracking
+        still gets the note."""
+        leads = self.create_marketing_leads(3)
+        self.flush_tracking()
+        before = {lead.id: lead.message_ids for lead in leads}
+        leads.with_user(self.marketer).handoff_to_sales(user_id=self.salesman.id)
+        self.flush_tracking()
+        for lead in leads:
+            message = lead.message_ids - before[lead.id]
+            self.assertEqual(len(message), 1, "the note and the changes, once")
+            self.assertIn("Handed off to sales", message.body)
+            changed = {
+                value.field_id.name: value
+                for value in message.sudo().tracking_value_ids
+            }
+            self.assertEqual(set(changed), {"lifecycle_stage", "user_id", "team_id"})
+            self.assertEqual(changed["team_id"].new_value_char, self.team.name)
+            self.assertEqual(changed["lifecycle_stage"].new_value_char, "Handed Off")
+            self.assertEqual(changed["user_id"].new_value_char, self.salesman.name)
+        quiet = self.create_marketing_leads()
+        self.flush_tracking()
+        before = quiet.message_ids
+        quiet.with_user(self.marketer).with_context(
+            tracking_disable=True, mail_notrack=True
+        ).handoff_to_sales(user_id=self.salesman.id)
+        self.flush_tracking()
+        message = quiet.message_ids - before
+        self.assertEqual(len(message), 1)
+        self.assertIn("Handed off to sales", message.body)
+
     def test_handoff_to_team_only_notifies_team_leader(self):
         lead = self.create_marketing_leads()
         lead.with_user(self.marketer).handoff_to_sales(team_id=self.team.id)

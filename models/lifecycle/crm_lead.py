@@ -856,10 +856,54 @@ class CrmLead(models.Model):
                 {"lifecycle_stage": "handed_off", "handoff_date": date}
             )
         self._alignment_schedule_followup(note)
-        self._message_log_batch(
-            bodies={lead.id: lead._alignment_handoff_message(note) for lead in self}
+        self._alignment_log_with_tracking(
+            {lead.id: lead._alignment_handoff_message(note) for lead in self}
         )
         return handoffs
+
+    def _alignment_log_with_tracking(self, bodies):
+        """Log a note on each lead, in one batch, carrying the tracked
+        changes the lead went through in this transaction so far (owner,
+        team, lifecycle stage...). Odoo's tracking would log those at commit
+        as a second message per lead, each created on its own: 2 queries a
+        lead. Changes Odoo notifies followers of (a stage, won, lost) are left
+        to it. The note is logged whatever the context says about tracking.
+
+        :param bodies: {lead id: body}
+        """
+        pending = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
+        tracking = {}
+        if any(pending.get(lead_id) for lead_id in self.ids):
+            # as Odoo's tracking does it at commit (it reads the fields'
+            # definitions); the callers checked the leads' access before
+            leads = self.sudo()
+            tracked_fields = leads.fields_get(
+                leads._track_get_fields(),
+                attributes=("string", "type", "selection", "currency_field"),
+            )
+            for lead in leads:
+                initial = pending.get(lead.id)
+                if not initial:
+                    continue
+                changes, values = lead._mail_track(tracked_fields, initial)
+                if not changes or lead._track_subtype(
+                    {fname: initial[fname] for fname in changes}
+                ):
+                    continue
+                tracking[lead.id] = (changes, values)
+                # logged here: Odoo's tracking at commit skips a lead whose
+                # initial values are empty (a later write records new ones)
+                pending[lead.id] = {}
+        messages = self._message_log_batch(bodies=bodies)
+        self.env["mail.tracking.value"].sudo().create(
+            [
+                dict(values, mail_message_id=message.id)
+                for message in messages
+                for _zero, _none, values in tracking.get(message.res_id, ((), ()))[1]
+            ]
+        )
+        for lead in self.sudo().filtered(lambda lead: lead.id in tracking):
+            lead._message_track_post_template(tracking[lead.id][0])
 
     def _alignment_related_values(self):
         """The values a journey row or an SLA relates from its lead."""

@@ -135,8 +135,8 @@ class CrmLead(models.Model):
         moved_activities = self._alignment_hand_over_activities(owners)
         self._alignment_send_back(reason, campaign, owners)
         self._alignment_schedule_revisit(reason, note, owners, revisit_date)
-        self._message_log_batch(
-            bodies={
+        self._alignment_log_with_tracking(
+            {
                 lead.id: lead._alignment_recycle_message(
                     reason, note, owners[lead.id], revisit_date, moved_activities
                 )
