@@ -49,4 +49,5 @@ say "Benchmarking N=$N ($RUNS runs each)"
 "$VENV/bin/python" "$REPO_DIR/dev/bench.py" --base "$BASE_DB" --addon "$ADDON_DB" \
     --n "$N" --runs "$RUNS" --addons-path "$ADDONS_PATH" --data-dir "$DATA_DIR" \
     --scoreboard-sizes "${BENCH_SCOREBOARD_SIZES-100000,1000000}" \
+    --scale-sizes "${BENCH_SCALE_SIZES-1000,10000,100000}" \
     ${BENCH_NO_BASELINE:+--no-baseline} ${BENCH_ONLY:+--only "$BENCH_ONLY"} "${BEFORE_ARGS[@]}"

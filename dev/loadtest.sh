@@ -62,7 +62,7 @@ prepare() {  # database, modules, mode -> writes $OUT/<mode>.env
     say "Creating $db ($modules) and its users"
     odoo_bin -d "$db" -i "$modules" --without-demo=all --stop-after-init --log-level warn \
         --max-cron-threads 0 --http-port 0 >>"$OUT/install.log" 2>&1 || { tail -n 30 "$OUT/install.log"; die "install failed"; }
-    LOAD_MODE="$mode" SLA_HOURS="$SLA_HOURS" shell "$db" >"$OUT/$mode.env" <<'PY'
+    LOAD_MODE="$mode" SLA_HOURS="$SLA_HOURS" USERS_N="$USERS_N" shell "$db" >"$OUT/$mode.env" <<'PY'
 import json, os
 from odoo import Command
 mode = os.environ["LOAD_MODE"]
@@ -72,18 +72,29 @@ def user(login, groups):
         "email": f"{login}@example.com",  # Odoo's own notes need the author's e-mail
         "groups_id": [Command.set([env.ref(g).id for g in groups])],
     })
-sales = [user(f"load_sales_{n}", ["sales_team.group_sale_salesman"]) for n in range(4)]
+# one person per simulated user (Locust's weights: marketing 3, sales 4,
+# managers 1): two simulated users sharing a login would be one person
+# acting in two browsers at once on the same records
+clients = int(os.environ["USERS_N"])
+def people(weight):
+    return max(1, -(-clients * weight // 8))
+sales = [user(f"load_sales_{n}", ["sales_team.group_sale_salesman"]) for n in range(people(4))]
 marketing_group = "crm_alignment.group_marketing_user" if mode == "addon" else "sales_team.group_sale_salesman_all_leads"
-marketing = [user(f"load_marketing_{n}", [marketing_group]) for n in range(3)]
-manager = user("load_manager", ["sales_team.group_sale_manager"])
+marketing = [user(f"load_marketing_{n}", [marketing_group]) for n in range(people(3))]
+managers = [user(f"load_manager_{n}", ["sales_team.group_sale_manager"]) for n in range(people(1))]
 team = env["crm.team"].create({
-    "name": "Load Team", "user_id": manager.id,
+    "name": "Load Team", "user_id": managers[0].id,
     "member_ids": [Command.set([u.id for u in sales])],
 })
+# each manager leads a team whose content they approve
+content_teams = team + env["crm.team"].create([
+    {"name": f"Load Content Team {n}", "user_id": manager.id}
+    for n, manager in enumerate(managers[1:], 1)
+])
 result = {"users": {
     "sales": [[u.login, u.id] for u in sales],
     "marketing": [[u.login, u.id] for u in marketing],
-    "manager": [[manager.login, manager.id]],
+    "manager": [[u.login, u.id] for u in managers],
 }}
 if mode == "addon":
     env.company.bant_profile_id = False
@@ -98,7 +109,9 @@ if mode == "addon":
         "calendar_id": always.id, "reminder_percent": 50,
     })
     contents = env["crm.marketing.content"].create([
-        {"name": f"Load content {n}", "team_ids": [Command.set(team.ids)]} for n in range(20)
+        {"name": f"Load content {n}",
+         "team_ids": [Command.set(content_teams[n % len(content_teams)].ids)]}
+        for n in range(20 * len(content_teams))
     ])
     contents.action_submit()
     cron = env.ref("crm_alignment.ir_cron_sla_check")

@@ -2,7 +2,8 @@
 working the same pipeline over JSON-RPC (as an external client or the web
 client's RPCs would).
 
-Environment: LOAD_DB, LOAD_USERS (json: role -> [[login, uid], ...]),
+Environment: LOAD_DB, LOAD_USERS (json: role -> [[login, uid], ...]: one
+person per simulated user; each takes the next of its role),
 LOAD_MODE ("addon" or "crm": crm only runs the common part),
 LOAD_LOG (file: one json line per successful business action, read by the
 invariant checks).
@@ -28,6 +29,7 @@ NEED_ID = int(os.environ.get("LOAD_NEED_ID", 0))
 REASON_ID = int(os.environ.get("LOAD_REASON_ID", 0))
 _log_lock = threading.Lock()
 _ids = itertools.count(1)
+_people = {role: itertools.count() for role in USERS}
 # user errors the rules call for when two people act on the same record
 EXPECTED_REFUSALS = (
     "cannot move to",
@@ -49,7 +51,9 @@ class AlignmentUser(HttpUser):
     role = None
 
     def on_start(self):
-        self.login, self.uid = random.choice(USERS[self.role])
+        # one person per simulated user, as the load test made them
+        people = USERS[self.role]
+        self.login, self.uid = people[next(_people[self.role]) % len(people)]
 
     def call(self, model, method, *args, name=None, **kwargs):
         """execute_kw; returns (ok, result or error message)."""
@@ -257,7 +261,7 @@ class ManagerUser(AlignmentUser):
         ok, ids = self.call(
             "crm.marketing.content",
             "search",
-            [("state", "=", "in_review")],
+            [("state", "=", "in_review"), ("approver_ids", "in", [self.uid])],
             limit=5,
             name="search content",
         )
