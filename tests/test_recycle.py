@@ -100,6 +100,23 @@ class TestRecycle(AlignmentCase):
         self.assertEqual(revisit.date_deadline, date(2026, 9, 1), "120 days later")
         self.assertIn("Recycled to nurture by Sam Salesman", lead.message_ids[0].body)
 
+    def test_recycle_note_carries_the_tracked_changes_in_one_message(self):
+        leads = self._handed_off(2)
+        self.flush_tracking()
+        before = {lead.id: lead.sudo().message_ids for lead in leads}
+        leads.with_user(self.salesman).recycle_to_nurture(self.reason_timing.id)
+        self.flush_tracking()
+        for lead in leads.sudo():
+            message = lead.message_ids - before[lead.id]
+            self.assertEqual(len(message), 1, "the note and the changes, once")
+            self.assertIn("Recycled to nurture", message.body)
+            changed = {
+                value.field_id.name: value.new_value_char
+                for value in message.tracking_value_ids
+            }
+            self.assertEqual(changed["lifecycle_stage"], "Nurturing")
+            self.assertIn("user_id", changed, "the salesperson let go of it")
+
     def test_recycle_reassigns_open_sales_activities_and_closes_followup(self):
         lead = self._handed_off()
         call = lead.activity_schedule(
