@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.scoreboard.crm_alignment_scoreboard import (
+    FIGURE_KEYS,
     FUNNEL_OUTCOMES,
     FUNNEL_STEPS,
     PIPELINE_COLUMNS,
@@ -12,18 +13,7 @@ from ..models.scoreboard.crm_alignment_scoreboard import (
 
 # The history's grain: the pipeline report's rows summed per day of creation
 # (and of winning) and per key a figure is filtered, split or ruled by.
-HISTORY_KEYS = (
-    "create_date",
-    "won_date",
-    "company_id",
-    "team_id",
-    "user_id",
-    "source_id",
-    "medium_id",
-    "campaign_id",
-    "sourced_by",
-    "won_status",
-)
+HISTORY_KEYS = ("create_date", "won_date", *FIGURE_KEYS, "sourced_by", "won_status")
 HISTORY_DAY_KEYS = ("create_date", "won_date")
 # the pipeline report's sums: the funnel's steps, its outcomes, the open
 # pipeline and the revenue won

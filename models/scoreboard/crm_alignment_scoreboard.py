@@ -87,6 +87,16 @@ FUNNEL_REACHED = {
     ),
     "won": ("st.won_status = 'won'", WON),
 }
+# the lead columns a figure is scoped by (company), ruled by (company,
+# salesperson) or split by (team, salesperson, source, medium, campaign)
+FIGURE_KEYS = (
+    "company_id",
+    "team_id",
+    "user_id",
+    "source_id",
+    "medium_id",
+    "campaign_id",
+)
 # (step, count column, hours field): what the scoreboard sums
 FUNNEL_STEPS = tuple((step, column, hours) for step, column, _date, hours in FUNNEL)
 # The funnel's medians read every duration of the cohort (an exact median
@@ -97,12 +107,7 @@ FUNNEL_STEPS = tuple((step, column, hours) for step, column, _date, hours in FUN
 # record rules (company, team, salesperson), the splits, won or not, the
 # durations. A lead still at its first step is not in it.
 JOURNEY_HOURS_INCLUDE = (
-    "company_id",
-    "team_id",
-    "user_id",
-    "source_id",
-    "medium_id",
-    "campaign_id",
+    *FIGURE_KEYS,
     "active",
     "probability",
     *(hours for _step, _column, _date, hours in FUNNEL[1:]),
