@@ -1,9 +1,9 @@
-import hashlib
 import re
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.common.sql_fingerprint import sql_fingerprint
 from ..models.scoreboard.crm_alignment_scoreboard import (
     FIGURE_KEYS,
     FUNNEL_OUTCOMES,
@@ -117,8 +117,7 @@ class CrmAlignmentPipelineHistory(models.Model):
 
     def _definition(self):
         """A fingerprint of what the history sums for a lead."""
-        sql = self._insert_differences([(1, SQL("crm_lead"))])
-        return hashlib.sha1(repr((sql.code, sql.params)).encode()).hexdigest()
+        return sql_fingerprint(self._insert_differences([(1, SQL("crm_lead"))]))
 
     def _insert_differences(self, signed_leads):
         """INSERT the difference ``signed_leads`` make: (sign, relation of

@@ -1,8 +1,7 @@
-import hashlib
-
 from odoo import fields, models
 from odoo.tools import SQL, create_index
 
+from ..common.sql_fingerprint import sql_fingerprint
 from .crm_alignment_scoreboard import (
     FUNNEL,
     JOURNEY_HOURS_INCLUDE,
@@ -175,7 +174,8 @@ class CrmLead(models.Model):
 
     def _create_journey_hours_index(self):
         """The medians' covering index, made again when its definition
-        changed (the definition's digest is the index's comment)."""
+        changed (its fingerprint is the index's comment: it goes with the
+        index, as the history's goes with its parameter)."""
         index = SQL.identifier(JOURNEY_HOURS_INDEX)
         create = SQL(
             "CREATE INDEX %s ON %s (create_date) INCLUDE (%s) WHERE %s",
@@ -184,7 +184,7 @@ class CrmLead(models.Model):
             SQL(", ").join(map(SQL.identifier, JOURNEY_HOURS_INCLUDE)),
             journey_hours_reached(SQL.identifier(self._table)),
         )
-        digest = hashlib.sha256(create.code.encode()).hexdigest()
+        digest = sql_fingerprint(create)
         [(comment,)] = self.env.execute_query(
             SQL(
                 "SELECT obj_description(to_regclass(%s), 'pg_class')",
