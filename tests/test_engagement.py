@@ -374,6 +374,27 @@ class TestEngagement(EngagementCase):
             self._trace(hot, open_datetime=NOW, links_click_datetime=NOW)  # 28
             self.env["crm.lead"]._cron_engagement_rescore()
         leads = cold | warm | hot | unscored
+        # a page of cards: the four fields of every lead from one query on
+        # the narrow table, each lead its own row's values
+        leads.mapped("fit_grade")
+        leads.invalidate_recordset(
+            ["engagement_score", "engagement_grade", "engagement_definition_id"]
+            + ["lead_grade"]
+        )
+        with self.assertQueryCount(1):
+            page = [
+                (lead.engagement_score, lead.lead_grade, lead.engagement_definition_id)
+                for lead in leads
+            ]
+        self.assertEqual(
+            page,
+            [
+                (0, "D4", self.definition),
+                (8, "D3", self.definition),
+                (28, "D2", self.definition),
+                (0, "D4", self.definition.browse()),
+            ],
+        )
         self.assertEqual(leads.mapped("engagement_score"), [0, 8, 28, 0])
         self.assertEqual(leads.mapped("engagement_grade"), ["4", "3", "2", False])
         self.assertEqual(leads.mapped("lead_grade"), ["D4", "D3", "D2", "D4"])

@@ -148,6 +148,31 @@ class TestNurture(AlignmentCase):
             lead,
             self.env["crm.lead"].search([("nurture_program_id", "=", self.program.id)]),
         )
+        # a page of cards, as the salesperson reads it: every lead's running
+        # enrolment (under its record rules) from one query, each its own
+        with freeze_time("2026-03-02 10:00:00"):
+            other = self._recycled(email_from="other@acme.example.com")
+        waiting = self.create_marketing_leads()
+        page = (lead | waiting | other).with_user(self.salesman)
+        page.mapped("nurture_state")  # the rules' own lookups, cached once
+        page.invalidate_recordset(
+            ["nurture_enrolment_id", "nurture_program_id", "nurture_state"]
+            + ["nurture_step_id", "nurture_next_date"]
+        )
+        with self.assertQueryCount(1):
+            seen = [
+                (card.nurture_enrolment_id, card.nurture_program_id, card.nurture_state)
+                for card in page
+            ]
+        self.assertEqual(
+            seen,
+            [
+                (enrolment, self.program, "active"),
+                (enrolment.browse(), self.program.browse(), False),
+                (other.nurture_enrolment_id, self.program, "active"),
+            ],
+        )
+        self.assertNotEqual(other.nurture_enrolment_id, enrolment)
         # the wizard proposes the same program
         lead2 = self.create_marketing_leads()
         lead2.with_user(self.marketer).handoff_to_sales(user_id=self.salesman.id)

@@ -237,6 +237,23 @@ class TestLeadMatching(TargetAccountCase):
         )
         Lead._target_account_match(all_leads=True)
         leads = acme_lead | brit_lead | nobody
+        # a page of cards: every lead's link from one query, each its own
+        leads.invalidate_recordset(
+            ["target_partner_id", "target_account_id", "target_tier"]
+        )
+        with self.assertQueryCount(1):
+            page = [
+                (lead.target_partner_id, lead.target_account_id.id, lead.target_tier)
+                for lead in leads
+            ]
+        self.assertEqual(
+            page,
+            [
+                (self.acme, self.account(self.acme).id, "1"),
+                (self.brit, self.account(self.brit).id, "2"),
+                (self.acme.browse(), False, False),
+            ],
+        )
         self.assertEqual(
             Lead.search([("id", "in", leads.ids), ("target_tier", "=", "1")]),
             acme_lead,

@@ -1,7 +1,11 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, create_index
 
-from ..common.lead_table_apart import join_lead_table, search_lead_table
+from ..common.lead_table_apart import (
+    cache_computed,
+    join_lead_table,
+    search_lead_table,
+)
 from ..common.uninstall import module_being_removed
 from .company_domain import email_company_domain
 
@@ -102,13 +106,15 @@ class CrmLead(models.Model):
                 [lead_ids],
             )
             rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        Partner = self.env["res.partner"]
-        Account = self.env["crm.target.account"]
-        for lead in self:
-            partner_id, account_id, tier = rows.get(lead._origin.id, (False,) * 3)
-            lead.target_partner_id = Partner.browse(partner_id)
-            lead.target_account_id = Account.browse(account_id)
-            lead.target_tier = tier
+        values = [rows.get(lead._origin.id, (False,) * 3) for lead in self]
+        cache_computed(
+            self,
+            {
+                "target_partner_id": [partner for partner, _acc, _tier in values],
+                "target_account_id": [account for _p, account, _tier in values],
+                "target_tier": [tier for _partner, _account, tier in values],
+            },
+        )
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         if fname not in TARGET_FIELDS:

@@ -6,7 +6,11 @@ from odoo.tools import SQL
 
 from ..abm.crm_lead import TARGET_FIELDS
 from ..bant.crm_lead import FIT_GRADES
-from ..common.lead_table_apart import join_lead_table, search_lead_table
+from ..common.lead_table_apart import (
+    cache_computed,
+    join_lead_table,
+    search_lead_table,
+)
 from .crm_engagement_signal import signals_query
 
 _logger = logging.getLogger(__name__)
@@ -120,13 +124,19 @@ class CrmLead(models.Model):
                 [lead_ids],
             )
             rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        Definition = self.env["crm.engagement.definition"]
-        for lead in self:
-            score, grade, definition_id = rows.get(lead._origin.id, (0, False, False))
-            lead.engagement_score = score
-            lead.engagement_grade = grade
-            lead.engagement_definition_id = Definition.browse(definition_id)
-            lead.lead_grade = f"{lead.fit_grade or 'D'}{grade or '4'}"
+        values = [rows.get(lead._origin.id, (0, False, False)) for lead in self]
+        cache_computed(
+            self,
+            {
+                "engagement_score": [score for score, _grade, _def in values],
+                "engagement_grade": [grade for _score, grade, _def in values],
+                "engagement_definition_id": [defn for _s, _g, defn in values],
+                "lead_grade": [
+                    f"{lead.fit_grade or 'D'}{grade or '4'}"
+                    for lead, (_score, grade, _def) in zip(self, values, strict=True)
+                ],
+            },
+        )
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         if fname not in ENGAGEMENT_COLUMNS:

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..common.lead_table_apart import cache_computed
 from ..lifecycle.crm_lead import _browse_given
 
 RUNNING = ("active", "paused")
@@ -61,18 +62,24 @@ class CrmLead(models.Model):
         "nurture_enrolment_ids.next_date",
     )
     def _compute_nurture_enrolment(self):
-        # one query for the page: the running enrolment of each lead
-        running = self.env["crm.nurture.enrolment"].search(
-            [("lead_id", "in", self.ids), ("state", "in", RUNNING)]
+        # one query for the page: the running enrolment of each lead, read
+        # with the columns shown (under the enrolments' record rules)
+        running = self.env["crm.nurture.enrolment"].search_fetch(
+            [("lead_id", "in", self.ids), ("state", "in", RUNNING)],
+            ["lead_id", "program_id", "state", "step_id", "next_date"],
         )
         by_lead = {enrolment.lead_id.id: enrolment for enrolment in running}
-        for lead in self:
-            enrolment = by_lead.get(lead.id, running.browse())
-            lead.nurture_enrolment_id = enrolment
-            lead.nurture_program_id = enrolment.program_id
-            lead.nurture_state = enrolment.state
-            lead.nurture_step_id = enrolment.step_id
-            lead.nurture_next_date = enrolment.next_date
+        enrolments = [by_lead.get(lead.id, running.browse()) for lead in self]
+        cache_computed(
+            self,
+            {
+                "nurture_enrolment_id": [e.id for e in enrolments],
+                "nurture_program_id": [e.program_id.id for e in enrolments],
+                "nurture_state": [e.state for e in enrolments],
+                "nurture_step_id": [e.step_id.id for e in enrolments],
+                "nurture_next_date": [e.next_date for e in enrolments],
+            },
+        )
 
     def _search_nurture_program_id(self, operator, value):
         if operator not in ("in", "not in", "=", "!=") or not (
