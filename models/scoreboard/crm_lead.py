@@ -206,10 +206,10 @@ class CrmLead(models.Model):
         steps = [step for step in FUNNEL_STEPS if steps is None or step[0] in steps]
         if not self or not steps:
             return
-        self.flush_recordset(
-            ["create_date", "team_id", "company_id"]
-            + [name for step in steps for name in step[1:]]
-        )
+        # every pending computation of these leads goes in the same flush
+        # (crm's probability and revenue after a new team...): flushed later
+        # on its own, it would rewrite each lead's row once more
+        self.flush_recordset()
         default_calendar = self.env.company.resource_calendar_id.id
         self.env.cr.execute(
             SQL(
