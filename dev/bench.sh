@@ -50,4 +50,5 @@ say "Benchmarking N=$N ($RUNS runs each)"
     --n "$N" --runs "$RUNS" --addons-path "$ADDONS_PATH" --data-dir "$DATA_DIR" \
     --scoreboard-sizes "${BENCH_SCOREBOARD_SIZES-100000,1000000}" \
     --scale-sizes "${BENCH_SCALE_SIZES-1000,10000,100000}" \
+    ${BENCH_CREATE_RUNS:+--create-runs "$BENCH_CREATE_RUNS"} \
     ${BENCH_NO_BASELINE:+--no-baseline} ${BENCH_ONLY:+--only "$BENCH_ONLY"} "${BEFORE_ARGS[@]}"
