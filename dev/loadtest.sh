@@ -157,6 +157,7 @@ run_load() {  # database, seed, mode (addon: full workload, common/crm: common p
         -d "$db" --db-filter "^${db}\$" --workers "$WORKERS" --max-cron-threads 1 \
         --http-interface 127.0.0.1 --http-port "$PORT" --gevent-port $((PORT + 1)) \
         --limit-time-real 120 --limit-time-cpu 60 --log-level warn "${replica[@]}" \
+        --log-handler werkzeug:INFO --log-handler odoo.addons.base.models.ir_cron:INFO \
         >"$OUT/server-$mode.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 60); do

@@ -7,10 +7,13 @@ or a failed request)
 """
 
 import csv
+import datetime
 import json
 import pathlib
+import re
 import subprocess
 import sys
+from urllib.parse import unquote
 
 COMMON = ["create lead", "write priority", "read kanban page", "read list page"]
 
@@ -83,6 +86,74 @@ def replica_checks(out, dashboard):
     ]
 
 
+# Odoo's request log line (werkzeug at INFO): end time, the request line,
+# then its queries, SQL seconds and the rest of its seconds
+REQUEST_LINE = re.compile(
+    r"^(?P<end>\S+ \S+) \d+ INFO \S+ werkzeug: .*\"POST [^\"]*\?op=(?P<op>[^ \"]+)"
+    r" HTTP/[^\"]*\" (?P<status>\d+) - (?P<queries>\d+) (?P<sql>[\d.]+)"
+    r" (?P<rest>[\d.]+)"
+)
+CRON_LINE = re.compile(
+    r"^(?P<at>\S+ \S+) \d+ INFO \S+ odoo\.addons\.base\.models\.ir_cron: "
+    r"Job '(?P<job>.*)' \(\d+\) (?P<what>starting|done in (?P<secs>[\d.]+)s)"
+)
+
+
+def _stamp(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f")
+
+
+def server_timings(log_path, top=10):
+    """From the server's own log: per operation the server-side p99 (what
+    the request cost Odoo, queueing on the client side left out), then the
+    slowest requests with their SQL and the jobs that ran meanwhile."""
+    if not log_path.exists():
+        return
+    requests, jobs, started = [], [], {}
+    for line in log_path.open(errors="replace"):
+        match = REQUEST_LINE.match(line)
+        if match:
+            end = _stamp(match["end"])
+            total = float(match["sql"]) + float(match["rest"])
+            requests.append(
+                (total, end, unquote(match["op"]), float(match["sql"]), match)
+            )
+            continue
+        match = CRON_LINE.match(line)
+        if match:
+            at = _stamp(match["at"])
+            if match["secs"] is None:
+                started[match["job"]] = at
+            else:
+                begin = started.pop(match["job"], at)
+                jobs.append((begin, at, match["job"]))
+    if not requests:
+        return
+    by_op = {}
+    for total, *_rest in requests:
+        by_op.setdefault(_rest[1], []).append(total)
+    print("server side (Odoo's request log): p50 / p99 / max ms per operation")
+    for op, totals in sorted(by_op.items()):
+        totals.sort()
+        p50 = totals[len(totals) // 2]
+        p99 = totals[min(len(totals) - 1, int(len(totals) * 0.99))]
+        print(
+            f"  {op:<22} {len(totals):>6} {p50 * 1000:>7.0f} {p99 * 1000:>7.0f}"
+            f" {totals[-1] * 1000:>7.0f}"
+        )
+    print(f"slowest {top} requests (server side), and the jobs running meanwhile")
+    for total, end, op, sql_seconds, match in sorted(requests, reverse=True)[:top]:
+        begin = end - datetime.timedelta(seconds=total)
+        during = sorted(
+            {job for start, stop, job in jobs if start <= end and stop >= begin}
+        )
+        print(
+            f"  {end:%H:%M:%S} {op:<20} {total * 1000:>6.0f} ms"
+            f" (SQL {sql_seconds * 1000:.0f} ms, {match['queries']} queries)"
+            f" jobs: {', '.join(during) or 'none'}"
+        )
+
+
 def main(out_dir, db):
     out = pathlib.Path(out_dir)
     addon, crm = stats(out / "addon_stats.csv"), stats(out / "crm_stats.csv")
@@ -138,6 +209,7 @@ def main(out_dir, db):
                 )
     for name, ratio in ratios.items():
         print(f"throughput with the addon / crm alone, {name}: {ratio:.2f}")
+    server_timings(out / "server-addon.log")
 
     actions = [json.loads(line) for line in (out / "actions-addon.log").open()]
     handoffs = [a["lead"] for a in actions if a["action"] == "handoff"]
