@@ -11,6 +11,7 @@ setup_all
 
 USERS_N="${LOAD_CLIENTS:-8}"
 DURATION="${LOAD_DURATION:-60s}"
+WARMUP="${LOAD_WARMUP:-30s}"  # before the measured run; 0s: none
 WORKERS="${LOAD_WORKERS:-4}"
 SLA_HOURS="${LOAD_SLA_HOURS:-0.01}"  # 36 s: some fail during the run
 LOCUST_VENV="$CACHE_DIR/locust-venv"
@@ -164,17 +165,28 @@ run_load() {  # database, seed, mode (addon: full workload, common/crm: common p
         curl -fsS -o /dev/null "http://127.0.0.1:$PORT/web/login" 2>/dev/null && break
         sleep 1
     done
-    say "Locust: $USERS_N clients for $DURATION against $db ($mode)"
     : >"$OUT/actions-$mode.log"
-    LOAD_DB="$db" LOAD_MODE="$([ "$mode" = addon ] && echo addon || echo crm)" \
-    LOAD_LOG="$OUT/actions-$mode.log" \
-    LOAD_USERS="$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["users"]))' "$env_json")" \
-    LOAD_NEED_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("need_id", 0))' "$env_json")" \
-    LOAD_REASON_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("reason_id", 0))' "$env_json")" \
-        "$LOCUST_VENV/bin/locust" -f "$REPO_DIR/dev/locustfile.py" --headless \
-        -u "$USERS_N" -r "$USERS_N" -t "$DURATION" --stop-timeout 10 \
-        --host "http://127.0.0.1:$PORT" --csv "$OUT/$mode" --only-summary \
-        >"$OUT/locust-$mode.log" 2>&1 || true
+    locust_run() {  # duration, name of its statistics
+        LOAD_DB="$db" LOAD_MODE="$([ "$mode" = addon ] && echo addon || echo crm)" \
+        LOAD_LOG="$OUT/actions-$mode.log" \
+        LOAD_USERS="$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["users"]))' "$env_json")" \
+        LOAD_NEED_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("need_id", 0))' "$env_json")" \
+        LOAD_REASON_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("reason_id", 0))' "$env_json")" \
+            "$LOCUST_VENV/bin/locust" -f "$REPO_DIR/dev/locustfile.py" --headless \
+            -u "$USERS_N" -r "$USERS_N" -t "$1" --stop-timeout 10 \
+            --host "http://127.0.0.1:$PORT" --csv "$OUT/$2" --only-summary \
+            >"$OUT/locust-$2.log" 2>&1 || true
+    }
+    if [ "$WARMUP" != 0s ]; then
+        # a new worker's first requests load its caches (0.5-1 s each in
+        # the first half minute): the same workload warms every worker up,
+        # its actions count in the invariants, its figures are apart
+        say "Locust: $USERS_N clients for $WARMUP (warm-up) against $db ($mode)"
+        locust_run "$WARMUP" "warmup-$mode"
+        date '+%Y-%m-%d %H:%M:%S,000' >"$OUT/measured-since-$mode"
+    fi
+    say "Locust: $USERS_N clients for $DURATION against $db ($mode)"
+    locust_run "$DURATION" "$mode"
     stop_server
     if [ ${#replica[@]} -gt 0 ]; then
         pg_snapshot "$db" "$PRIMARY_PORT" "$OUT/stats-primary-after"

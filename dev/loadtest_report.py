@@ -103,21 +103,24 @@ def _stamp(text):
     return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f")
 
 
-def server_timings(log_path, top=10):
+def server_timings(log_path, since_path=None, top=10):
     """From the server's own log: per operation the server-side p99 (what
     the request cost Odoo, queueing on the client side left out), then the
-    slowest requests with their SQL and the jobs that ran meanwhile."""
+    slowest requests with their SQL and the jobs that ran meanwhile; the
+    requests of the warm-up (before ``since_path``'s time) apart."""
     if not log_path.exists():
         return
-    requests, jobs, started = [], [], {}
+    since = None
+    if since_path is not None and since_path.exists():
+        since = _stamp(since_path.read_text().strip())
+    requests, warmup, jobs, started = [], [], [], {}
     for line in log_path.open(errors="replace"):
         match = REQUEST_LINE.match(line)
         if match:
             end = _stamp(match["end"])
             total = float(match["sql"]) + float(match["rest"])
-            requests.append(
-                (total, end, unquote(match["op"]), float(match["sql"]), match)
-            )
+            request = (total, end, unquote(match["op"]), float(match["sql"]), match)
+            (warmup if since and end < since else requests).append(request)
             continue
         match = CRON_LINE.match(line)
         if match:
@@ -127,6 +130,12 @@ def server_timings(log_path, top=10):
             else:
                 begin = started.pop(match["job"], at)
                 jobs.append((begin, at, match["job"]))
+    if warmup:
+        slow = sum(1 for request in warmup if request[0] > 0.3)
+        print(
+            f"warm-up (not in the figures): {len(warmup)} requests, {slow} over"
+            f" 300 ms server side, the slowest {max(r[0] for r in warmup) * 1000:.0f} ms"
+        )
     if not requests:
         return
     by_op = {}
@@ -142,7 +151,8 @@ def server_timings(log_path, top=10):
             f" {totals[-1] * 1000:>7.0f}"
         )
     print(f"slowest {top} requests (server side), and the jobs running meanwhile")
-    for total, end, op, sql_seconds, match in sorted(requests, reverse=True)[:top]:
+    slowest = sorted(requests, key=lambda request: request[0], reverse=True)
+    for total, end, op, sql_seconds, match in slowest[:top]:
         begin = end - datetime.timedelta(seconds=total)
         during = sorted(
             {job for start, stop, job in jobs if start <= end and stop >= begin}
@@ -209,7 +219,7 @@ def main(out_dir, db):
                 )
     for name, ratio in ratios.items():
         print(f"throughput with the addon / crm alone, {name}: {ratio:.2f}")
-    server_timings(out / "server-addon.log")
+    server_timings(out / "server-addon.log", out / "measured-since-addon")
 
     actions = [json.loads(line) for line in (out / "actions-addon.log").open()]
     handoffs = [a["lead"] for a in actions if a["action"] == "handoff"]
