@@ -22,24 +22,46 @@ class TestPerformance(AlignmentCase):
         # user_id, so crm's per-record assignment e-mails stay out of it.
         return self.create_marketing_leads(count, user_id=self.salesman.id)
 
-    def test_handoff_cost_does_not_grow_per_lead(self):
-        one = self._assigned_marketing_leads(1).with_user(self.marketer)
-        twenty = self._assigned_marketing_leads(20).with_user(self.marketer)
-        cost_one = self._query_count(one.handoff_to_sales)
-        cost_twenty = self._query_count(twenty.handoff_to_sales)
+    def assertCostDoesNotGrowPerLead(self, batches, action):
+        """``action`` on a batch of 1 and on a batch of 20 costs the same
+        queries, within the slack; a first batch warms the caches up (the
+        first call of a path reads what later ones find cached, which would
+        hide a query per lead behind the batch of 1's own extra cost)."""
+        warm, one, twenty = batches
+        action(warm)
+        cost_one = self._query_count(lambda: action(one))
+        cost_twenty = self._query_count(lambda: action(twenty))
+        self.assertEqual(len(twenty), 20)
         self.assertLessEqual(
             cost_twenty - cost_one, PER_BATCH_SLACK, (cost_one, cost_twenty)
         )
 
+    def _batches(self, handed_off=False):
+        batches = [self._assigned_marketing_leads(size) for size in (1, 1, 20)]
+        if handed_off:
+            for batch in batches:
+                batch.with_user(self.marketer).handoff_to_sales()
+        return batches
+
+    def test_handoff_cost_does_not_grow_per_lead(self):
+        self.assertCostDoesNotGrowPerLead(
+            self._batches(),
+            lambda leads: leads.with_user(self.marketer).handoff_to_sales(),
+        )
+
     def test_accept_cost_does_not_grow_per_lead(self):
-        one = self._assigned_marketing_leads(1)
-        twenty = self._assigned_marketing_leads(20)
-        (one | twenty).with_user(self.marketer).handoff_to_sales()
-        manager = self.sales_manager
-        cost_one = self._query_count(one.with_user(manager).action_accept)
-        cost_twenty = self._query_count(twenty.with_user(manager).action_accept)
-        self.assertLessEqual(
-            cost_twenty - cost_one, PER_BATCH_SLACK, (cost_one, cost_twenty)
+        self.assertCostDoesNotGrowPerLead(
+            self._batches(handed_off=True),
+            lambda leads: leads.with_user(self.sales_manager).action_accept(),
+        )
+
+    def test_recycle_cost_does_not_grow_per_lead(self):
+        reason = self.env.ref("crm_alignment.crm_recycle_reason_timing")
+        self.assertCostDoesNotGrowPerLead(
+            self._batches(handed_off=True),
+            lambda leads: leads.with_user(self.sales_manager).recycle_to_nurture(
+                reason.id
+            ),
         )
 
     def test_create_cost_matches_a_salespersons_create(self):
@@ -143,16 +165,11 @@ PER_BATCH_SLACK = 3
 # UPDATE that links the whole batch to its accounts).
 CREATE_20 = 160
 WRITE_20 = 1
-# Handing off: +3 since the rows are locked and read again before the state
-# is checked (of two users handing off the same leads, the second sees it).
-# +1 since the funnel's journey dates carry their working time (one
-# set-based query for the batch, crm_alignment_working_hours()).
-HANDOFF_20 = 60
+# Handing off and recycling (their chatter notes are written in the batch,
+# what Odoo's tracking leaves for the commit is not counted here): measured
+# 20 and 46 queries in make test's database at 18.0.1.12.0, plus the slack.
+# (They were 60 and 85: a query per lead fitted under both. The per-lead
+# tests above catch one whatever these bounds say.)
+HANDOFF_20 = 20 + PER_BATCH_SLACK
 KANBAN_READ = 7
-# Recycling: +2 since the addon's lead columns are a prefetch group of their
-# own (read apart from crm's: a mass write no longer loads them). +1 since
-# the tests run on crm's own fixtures (TestCrmCommon), which configure a mail
-# alias domain as a real database has one: the recycle note reads it once.
-# +1 since recycling enrols the leads in the nurture program agreed for the
-# reason (one search per team of the batch, not per lead).
-RECYCLE_20 = 85
+RECYCLE_20 = 46 + PER_BATCH_SLACK
