@@ -119,7 +119,13 @@ def server_timings(log_path, since_path=None, top=10):
         if match:
             end = _stamp(match["end"])
             total = float(match["sql"]) + float(match["rest"])
-            request = (total, end, unquote(match["op"]), float(match["sql"]), match)
+            request = (
+                total,
+                end,
+                unquote(match["op"]),
+                float(match["sql"]),
+                int(match["queries"]),
+            )
             (warmup if since and end < since else requests).append(request)
             continue
         match = CRON_LINE.match(line)
@@ -131,16 +137,17 @@ def server_timings(log_path, since_path=None, top=10):
                 begin = started.pop(match["job"], at)
                 jobs.append((begin, at, match["job"]))
     if warmup:
-        slow = sum(1 for request in warmup if request[0] > 0.3)
+        totals = [request[0] for request in warmup]
+        slow = sum(1 for total in totals if total > 0.3)
         print(
             f"warm-up (not in the figures): {len(warmup)} requests, {slow} over"
-            f" 300 ms server side, the slowest {max(r[0] for r in warmup) * 1000:.0f} ms"
+            f" 300 ms server side, the slowest {max(totals) * 1000:.0f} ms"
         )
     if not requests:
         return
     by_op = {}
-    for total, *_rest in requests:
-        by_op.setdefault(_rest[1], []).append(total)
+    for total, _end, op, _sql, _queries in requests:
+        by_op.setdefault(op, []).append(total)
     print("server side (Odoo's request log): p50 / p99 / max ms per operation")
     for op, totals in sorted(by_op.items()):
         totals.sort()
@@ -152,14 +159,14 @@ def server_timings(log_path, since_path=None, top=10):
         )
     print(f"slowest {top} requests (server side), and the jobs running meanwhile")
     slowest = sorted(requests, key=lambda request: request[0], reverse=True)
-    for total, end, op, sql_seconds, match in slowest[:top]:
+    for total, end, op, sql_seconds, queries in slowest[:top]:
         begin = end - datetime.timedelta(seconds=total)
         during = sorted(
             {job for start, stop, job in jobs if start <= end and stop >= begin}
         )
         print(
             f"  {end:%H:%M:%S} {op:<20} {total * 1000:>6.0f} ms"
-            f" (SQL {sql_seconds * 1000:.0f} ms, {match['queries']} queries)"
+            f" (SQL {sql_seconds * 1000:.0f} ms, {queries} queries)"
             f" jobs: {', '.join(during) or 'none'}"
         )
 
