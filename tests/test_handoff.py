@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
@@ -72,6 +75,29 @@ class TestHandoff(AlignmentCase):
         message = quiet.message_ids - before
         self.assertEqual(len(message), 1)
         self.assertIn("Handed off to sales", message.body)
+
+    def test_handoff_rewrites_only_the_leads_it_moves(self):
+        """A lead already with the salesperson it is handed to keeps its
+        assignment date, even in a batch with leads that move (crm restarts
+        the date of every lead a salesperson is written on)."""
+        kept, moved = self.create_marketing_leads(2)
+        assigned = fields.Datetime.now() - timedelta(days=7)
+        kept.write({"user_id": self.salesman.id})
+        kept.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET date_open = %s WHERE id = %s", [assigned, kept.id]
+        )
+        kept.invalidate_recordset(["date_open"])
+        (kept | moved).with_user(self.marketer).handoff_to_sales(
+            user_id=self.salesman.id
+        )
+        self.assertEqual((kept | moved).user_id, self.salesman)
+        self.assertEqual(kept.date_open, assigned)
+        self.assertGreater(moved.date_open, assigned)
+        self.assertEqual(
+            (kept | moved).mapped("lifecycle_stage"), ["handed_off", "handed_off"]
+        )
+        self.assertEqual(len((kept | moved).handoff_ids), 2)
 
     def test_handoff_to_team_only_notifies_team_leader(self):
         lead = self.create_marketing_leads()

@@ -575,10 +575,17 @@ class CrmLead(models.Model):
         if team:
             vals["team_id"] = team.id
         self._alignment_check_receivers(user)
-        if vals:
+        # only the leads it changes: writing a lead's own team again would
+        # still make crm recompute its stage, probability and revenues, and
+        # its own salesperson again, restart its assignment date
+        moving = self.filtered(
+            lambda lead: (user and lead.user_id != user)
+            or (team and lead.team_id != team)
+        )
+        if moving:
             # the follow-up activity tells the salesperson; crm's "you have
             # been assigned" mail would fail for a marketer without e-mail
-            self.with_context(mail_auto_subscribe_no_notify=True).write(vals)
+            moving.with_context(mail_auto_subscribe_no_notify=True).write(vals)
         self._alignment_log_handoff(note=note)
         return True
 
