@@ -21,7 +21,7 @@ from odoo import api, sql_db
 from odoo.modules.registry import Registry
 
 SCOREBOARD_KEYS = ("crm analysis", "funnel", "share", "speed", "dashboard")
-SCALE_KEYS = ("hand off", "match")
+SCALE_KEYS = ("hand off", "hand off new team", "match")
 
 SEED = 20261123
 BATCH = 1000
@@ -551,6 +551,15 @@ def bench_scale(env, team, measure, sizes):
             rows[("match", size)] = scale(
                 env, lambda e, leads=leads: leads.with_env(e)._target_account_match()
             )
+        # leads of no team yet: the hand-off moves them (crm recomputes
+        # each one's stage, probability and revenues for its new team)
+        homeless = _bench_sql_leads(env, "Scale lead ", size, "sales_ready", None)
+        env.cr.execute("ANALYZE crm_lead")
+        env.cr.commit()
+        rows[("hand off new team", size)] = bench_handoff(
+            env, env["crm.lead"].browse(homeless), team, scale
+        )
+        ids += homeless
         env.cr.execute(
             "DELETE FROM crm_lead_target WHERE lead_id = ANY(%s);"
             " DELETE FROM crm_lead WHERE id = ANY(%s)",
@@ -777,7 +786,8 @@ def main():
     ]
     for size in scale_sizes:
         operations += [
-            (("hand off", size), "hand off sales-ready leads (to a team)"),
+            (("hand off", size), "hand off sales-ready leads (to their team)"),
+            (("hand off new team", size), "hand off leads of no team (to a team)"),
             (("match", size), f"match leads to {MATCH_ACCOUNTS:,} accounts (own)"),
         ]
     for size in sizes:
@@ -824,6 +834,7 @@ TARGETS = {
     "read list": ("ratio", 1.05),
     "hand off N": ("per_lead", 0.001),
     "hand off": ("per_lead", 0.001),
+    "hand off new team": ("per_lead", 0.001),
     "target match": ("seconds", 2.0),
     "match": ("per_lead", 0.00002),
     "engagement": ("seconds", 2.0),
