@@ -27,6 +27,8 @@ HISTORY_MEASURES = (
 DEFINITION_KEY = "crm_alignment.pipeline_history_definition"
 # numeric columns, as the leads' revenues: sums exact to the cent
 REVENUE_DIGITS = (16, 2)
+# statements changing this many leads or more are planned for their size
+PLANNED_PER_STATEMENT_FROM = 100
 # a lead whose hand-off was never followed up, by its SLA
 NEVER_FOLLOWED_UP = "(%(s)s.state = 'failed' AND %(s)s.reached_date IS NULL)"
 
@@ -173,8 +175,8 @@ class CrmAlignmentPipelineHistory(models.Model):
         while its SLA is still there to say whether it was followed up."""
         cr = self.env.cr
         functions = {
-            "crm_alignment_history_lead_insert": self._insert_differences(
-                [(1, SQL("new_leads"))]
+            "crm_alignment_history_lead_insert": self._planned_for_its_size(
+                self._insert_differences([(1, SQL("new_leads"))])
             ),
             # the old rows out, the new in: rows whose figures did not change
             # cancel out in the sums. First, a statement that changed none of
@@ -188,8 +190,10 @@ class CrmAlignmentPipelineHistory(models.Model):
                 columns=SQL(", ").join(
                     SQL.identifier(column) for column in self._lead_columns()
                 ),
-                insert=self._insert_differences(
-                    [(-1, SQL("old_leads")), (1, SQL("new_leads"))]
+                insert=self._planned_for_its_size(
+                    self._insert_differences(
+                        [(-1, SQL("old_leads")), (1, SQL("new_leads"))]
+                    )
                 ),
             ),
             "crm_alignment_history_lead_delete": self._insert_differences(
@@ -276,6 +280,25 @@ class CrmAlignmentPipelineHistory(models.Model):
                     SQL.identifier(function),
                 )
             )
+
+    def _planned_for_its_size(self, insert):
+        """``insert`` for a statement's ``new_leads``: PL/pgSQL plans a
+        statement at its first call in a session and keeps the plan, made
+        for that call's rows (transition tables have no statistics) and
+        the tables' sizes then. Kept for a later hand-off of 1,000 leads,
+        a plan made for one lead while crm_lead_sla was empty (after
+        install) scanned the SLAs once per lead, in every statement: 10,000
+        hand-offs in one transaction slowed down batch after batch. A large
+        statement is planned for its own size (a few ms of planning), a
+        small one keeps the cached plan."""
+        cr = self.env.cr
+        return SQL(
+            "IF (SELECT count(*) FROM new_leads) < %s THEN %s;"
+            " ELSE EXECUTE %s; END IF",
+            PLANNED_PER_STATEMENT_FROM,
+            insert,
+            cr.mogrify(insert.code, insert.params).decode(),
+        )
 
     def _lead_columns(self):
         """The lead's columns the report's rows read (``l.<column>`` in its

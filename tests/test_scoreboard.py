@@ -16,6 +16,7 @@ from ..report.crm_alignment_pipeline_history import (
     HISTORY_DAY_KEYS,
     HISTORY_KEYS,
     HISTORY_MEASURES,
+    PLANNED_PER_STATEMENT_FROM,
 )
 from .common import AlignmentCase, execute_kw, role_users
 from .test_sla import _calendar
@@ -804,6 +805,23 @@ class TestScoreboard(AlignmentCase):
         before = self._raw_sums("crm.alignment.pipeline.history")
         history._rebuild()
         self.assertEqual(self._raw_sums("crm.alignment.pipeline.history"), before)
+
+    def test_history_keeps_up_with_statements_of_many_leads(self):
+        """Statements of many leads go through the history's other plan
+        (planned for their size): one INSERT of that many leads, hand-offs
+        of them all in one UPDATE, a delete of them all."""
+        count = PLANNED_PER_STATEMENT_FROM + 20
+        newsletter = self.env.ref("utm.utm_source_newsletter")
+        leads = self.create_marketing_leads(
+            count, source_id=newsletter.id, expected_revenue=100.0
+        )
+        self.assertHistoryIsLive("created in one statement")
+        leads[:30].write({"team_id": self.other_team.id})
+        leads.with_user(self.marketer).handoff_to_sales(user_id=self.salesman.id)
+        self.assertEqual(set(leads.mapped("lifecycle_stage")), {"handed_off"})
+        self.assertHistoryIsLive("handed off in one statement")
+        leads.sudo().unlink()
+        self.assertHistoryIsLive("deleted")
 
     def test_history_is_rebuilt_when_what_a_lead_counts_for_changes(self):
         """An upgrade that changes the report's rows (another definition)

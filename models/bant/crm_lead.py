@@ -474,12 +474,14 @@ class CrmLead(models.Model):
                          FROM crm_lead old
                     LEFT JOIN crm_team team ON team.id = old.team_id
                     LEFT JOIN res_company company ON company.id = old.company_id
-                        WHERE new.id = old.id AND new.id = ANY(%s) AND new.active
+                        WHERE new.id = old.id AND new.id = ANY(%s)
+                          AND old.id = ANY(%s) AND new.active
                           AND new.lifecycle_stage IN ('new', 'nurture')
                           AND NOT %s
                     RETURNING new.id, old.lifecycle_stage""",
                     fields.Datetime.now(),
                     fields.Datetime.now(),
+                    became_ready,
                     became_ready,
                     self._nurture_held_sql(SQL("new")),
                 )

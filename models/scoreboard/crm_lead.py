@@ -219,6 +219,7 @@ class CrmLead(models.Model):
              LEFT JOIN crm_team team ON team.id = src.team_id
              LEFT JOIN res_company company ON company.id = src.company_id
                  WHERE l.id = src.id AND l.id = ANY(%(ids)s)
+                   AND src.id = ANY(%(ids)s)
                 """,
                 assignments=SQL(", ").join(
                     SQL(
