@@ -98,6 +98,19 @@ class TestHandoff(AlignmentCase):
             (kept | moved).mapped("lifecycle_stage"), ["handed_off", "handed_off"]
         )
         self.assertEqual(len((kept | moved).handoff_ids), 2)
+        # crm's rule still applies: a salesperson's lead of no team joins
+        # the salesperson's team when handed off to them
+        teamless = self.create_marketing_leads()
+        teamless.write({"user_id": self.salesman.id})
+        teamless.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET team_id = NULL WHERE id = %s", [teamless.id]
+        )
+        teamless.invalidate_recordset(["team_id"])
+        self.assertFalse(teamless.team_id)
+        teamless.with_user(self.marketer).handoff_to_sales(user_id=self.salesman.id)
+        self.assertEqual(teamless.team_id, self.team)
+        self.assertEqual(teamless.handoff_ids.team_id, self.team)
 
     def test_handoff_to_team_only_notifies_team_leader(self):
         lead = self.create_marketing_leads()

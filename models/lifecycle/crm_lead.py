@@ -578,16 +578,26 @@ class CrmLead(models.Model):
         # only the leads it changes: writing a lead's own team again would
         # still make crm recompute its stage, probability and revenues, and
         # its own salesperson again, restart its assignment date
-        moving = self.filtered(
-            lambda lead: (user and lead.user_id != user)
-            or (team and lead.team_id != team)
-        )
+        moving = self.filtered(lambda lead: lead._alignment_handoff_moves(user, team))
         if moving:
             # the follow-up activity tells the salesperson; crm's "you have
             # been assigned" mail would fail for a marketer without e-mail
             moving.with_context(mail_auto_subscribe_no_notify=True).write(vals)
         self._alignment_log_handoff(note=note)
         return True
+
+    def _alignment_handoff_moves(self, user, team):
+        """Whether handing this lead to ``user`` / ``team`` changes its
+        salesperson or team, crm's team-follows-salesperson rule included."""
+        self.ensure_one()
+        if user and self.user_id != user:
+            return True
+        if team:
+            return self.team_id != team
+        # crm puts the lead in a team of its salesperson when written
+        return bool(user) and user not in (
+            self.team_id.member_ids | self.team_id.user_id
+        )
 
     def action_accept(self):
         """Sales accepts the hand-off: the follow-up happened."""
