@@ -36,7 +36,11 @@ def render():
             continue
         if title:
             parts.append(f"<h3>{title}</h3>")
-        parts.append(markdown.markdown(path.read_text(), output_format="html"))
+        parts.append(
+            markdown.markdown(
+                path.read_text(), extensions=["tables"], output_format="html"
+            )
+        )
     parts += ["</div>", "</section>", ""]
     return "\n".join(parts)
 
