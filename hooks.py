@@ -83,6 +83,7 @@ def uninstall_hook(env):
         "date_closed",
         "email_company_domain",
         "journey_hours",
+        "pipeline_order",
     ):
         env.cr.execute(f"DROP INDEX IF EXISTS crm_lead_alignment_{index}_index")
     env.cr.execute("DROP INDEX IF EXISTS crm_alignment_mailing_trace_lead_index")

@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged, users, warmup
 
 from .common import AlignmentCase
@@ -157,6 +159,41 @@ class TestPerformance(AlignmentCase):
                 {name: {} for name in fields},
                 limit=80,
             )
+
+    def test_pipeline_page_reads_in_order_without_sorting(self):
+        """A kanban or list page of the pipeline reads its leads in crm's
+        order from an index and stops at the page: no sort of every lead of
+        the top priority (with this addon's wider rows)."""
+        self.create_marketing_leads(40)
+        fields = ["name", "priority", "lifecycle_stage", "bant_score", "sla_state"]
+        Env = type(self.env)
+        run = Env.execute_query
+        queries = []
+
+        def capture(env, query):
+            queries.append(query)
+            return run(env, query)
+
+        with patch.object(Env, "execute_query", capture):
+            self.env["crm.lead"].with_user(self.salesman).web_search_read(
+                [("type", "=", "lead")], {name: {} for name in fields}, limit=80
+            )
+        (page,) = [q for q in queries if "LIMIT" in q.code and "crm_lead" in q.code]
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("SAVEPOINT pipeline_plan")
+        try:
+            # the plan a large table gets: no sequential scan of the leads
+            cr.execute("SET LOCAL enable_seqscan = off")
+            cr.execute("SET LOCAL enable_bitmapscan = off")
+            cr.execute(f"EXPLAIN {page.code}", page.params)
+            plan = "\n".join(line for (line,) in cr.fetchall())
+        finally:
+            cr.execute("ROLLBACK TO SAVEPOINT pipeline_plan")
+            cr.execute("RESET enable_seqscan")
+            cr.execute("RESET enable_bitmapscan")
+        self.assertIn("crm_lead_alignment_pipeline_order_index", plan)
+        self.assertNotIn("Sort", plan)
 
 
 # Measured on a database with crm_alignment and its dependencies only.
