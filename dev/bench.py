@@ -27,6 +27,9 @@ SEED = 20261123
 BATCH = 1000
 PAGE = 80  # leads on one kanban / list page
 NOT_BUILT = "feature not built yet"
+# runs of a page read in each database (milliseconds each: the median of
+# fewer moved by a few hundredths from one make bench to the next)
+READ_RUNS = 15
 MATCH_LEADS = 100_000  # target-account matching: leads ...
 MATCH_ACCOUNTS = 1_000  # ... against accounts, whatever N is
 ENGAGE_LEADS = 100_000  # engagement re-score: leads with two traces each
@@ -500,7 +503,8 @@ def bench_nurture_job(env, team, measure):
 
 
 def bench_read_page(env, seller, view_type, measure):
-    """One page of the view as a salesperson opens it."""
+    """One page of the view as a salesperson opens it (one run of
+    ``measure``)."""
     spec = view_fields(env, view_type)
     Lead = env["crm.lead"].with_user(seller)
     return measure(
@@ -508,7 +512,6 @@ def bench_read_page(env, seller, view_type, measure):
         lambda e: Lead.with_env(e(user=seller.id)).web_search_read(
             [("type", "=", "lead")], spec, limit=PAGE
         ),
-        runs=max(measure.runs, 5),
     )
 
 
@@ -595,10 +598,13 @@ class BenchDatabase:
 
 
 def bench_common(databases, runs, only=(), create_runs=None):
-    """create and write, one run in each database in turn (crm, addon, crm,
-    addon, ...): their ratio is what the target is about, and a machine
-    whose speed drifts over the minutes weighs on both alike. The last
-    create stays (every other row needs the leads).
+    """create, write and the kanban and list pages, one run in each
+    database in turn (crm, addon, crm, addon, ...): their ratio is what the
+    target is about, and a machine whose speed drifts over the minutes
+    weighs on both alike (a page takes milliseconds: its runs measured a
+    database after the other compared two moments of the machine as much as
+    two modules; READ_RUNS of them after one that warms the caches up). The last create stays (every other
+    row needs the leads).
 
     :param create_runs: runs of create (default ``runs``): at 100,000 leads
         one run takes 11-13 minutes a database
@@ -626,6 +632,18 @@ def bench_common(databases, runs, only=(), create_runs=None):
                     lambda e, leads=leads: leads.with_env(e).write({"priority": "3"}),
                 )
             )
+    for key, view_type in (("read kanban", "kanban"), ("read list", "list")):
+        if only and key not in only:
+            continue
+        for database in databases:
+            # a first page reads what later ones find cached (views, access
+            # rules: 17 queries instead of 8): not what is compared
+            bench_read_page(database.env, database.users[1], view_type, one_run)
+        for _run in range(READ_RUNS):
+            for database in databases:
+                samples[database].setdefault(key, []).append(
+                    bench_read_page(database.env, database.users[1], view_type, one_run)
+                )
     return {
         database: {key: _median_row(rows) for key, rows in by_key.items() if rows}
         for database, by_key in samples.items()
@@ -650,10 +668,7 @@ def bench_database(database, runs, common, sizes=(), only=(), scale_sizes=()):
     env, teams, users = database.env, database.teams, database.users
     with_addon = database.with_addon
     leads = database.bench_leads
-    seller = users[1]
     steps = {
-        "read kanban": lambda: bench_read_page(env, seller, "kanban", measure),
-        "read list": lambda: bench_read_page(env, seller, "list", measure),
         "report read_group": lambda: bench_read_group(env, with_addon, measure),
     }
     if with_addon:
