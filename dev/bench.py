@@ -603,8 +603,8 @@ def bench_common(databases, runs, only=(), create_runs=None):
     target is about, and a machine whose speed drifts over the minutes
     weighs on both alike (a page takes milliseconds: its runs measured a
     database after the other compared two moments of the machine as much as
-    two modules; READ_RUNS of them after one that warms the caches up). The last create stays (every other
-    row needs the leads).
+    two modules; READ_RUNS of them after one that warms the caches up). The
+    last create stays (every other row needs the leads).
 
     :param create_runs: runs of create (default ``runs``): at 100,000 leads
         one run takes 11-13 minutes a database
