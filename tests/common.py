@@ -1,10 +1,61 @@
+import contextlib
 import json
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import HttpCase
+from odoo.tools import SQL
 
 from odoo.addons.crm.tests.common import TestCrmCommon
 from odoo.addons.mail.tests.common import mail_new_test_user
+
+
+@contextlib.contextmanager
+def captured_queries(env):
+    """The SQL objects the ORM runs through ``execute_query`` in the block."""
+    Env = type(env)
+    run = Env.execute_query
+    queries = []
+
+    def capture(env, query):
+        queries.append(query)
+        return run(env, query)
+
+    with patch.object(Env, "execute_query", capture):
+        yield queries
+
+
+def plans_with_one_lead_index(env, index, queries):
+    """The EXPLAIN of each query with ``index`` the only index of crm_lead
+    besides its primary key, and sequential and bitmap scans off: the plan
+    a large table gets (which plan PostgreSQL prefers depends on the
+    table's size: a test database's few leads are read faster without an
+    index). In a savepoint, rolled back."""
+    env.flush_all()
+    cr = env.cr
+    cr.execute("SAVEPOINT plans_with_one_lead_index")
+    try:
+        cr.execute(
+            """SELECT i.indexrelid::regclass::text FROM pg_index i
+                WHERE i.indrelid = 'crm_lead'::regclass
+                  AND NOT i.indisprimary AND NOT i.indisunique
+                  AND i.indexrelid != to_regclass(%s)""",
+            [index],
+        )
+        for (other,) in cr.fetchall():
+            cr.execute(SQL("DROP INDEX %s", SQL.identifier(other)))
+        cr.execute("SET LOCAL enable_seqscan = off")
+        cr.execute("SET LOCAL enable_bitmapscan = off")
+        plans = []
+        for query in queries:
+            cr.execute(SQL("EXPLAIN %s", query))
+            plans.append("\n".join(line for (line,) in cr.fetchall()))
+        return plans
+    finally:
+        cr.execute("ROLLBACK TO SAVEPOINT plans_with_one_lead_index")
+        cr.execute("RESET enable_seqscan")
+        cr.execute("RESET enable_bitmapscan")
+
 
 # The roles of the addon's tests, created by one helper (role_users) for every
 # base class: the group each role has, and the name it shows.

@@ -1,8 +1,6 @@
-from unittest.mock import patch
-
 from odoo.tests import tagged, users, warmup
 
-from .common import AlignmentCase
+from .common import AlignmentCase, captured_queries, plans_with_one_lead_index
 
 
 @tagged("post_install", "-at_install", "crm_alignment_performance")
@@ -166,43 +164,16 @@ class TestPerformance(AlignmentCase):
         the top priority (with this addon's wider rows)."""
         self.create_marketing_leads(40)
         fields = ["name", "priority", "lifecycle_stage", "bant_score", "sla_state"]
-        Env = type(self.env)
-        run = Env.execute_query
-        queries = []
-
-        def capture(env, query):
-            queries.append(query)
-            return run(env, query)
-
-        with patch.object(Env, "execute_query", capture):
+        with captured_queries(self.env) as queries:
             self.env["crm.lead"].with_user(self.salesman).web_search_read(
                 [("type", "=", "lead")], {name: {} for name in fields}, limit=80
             )
         (page,) = [q for q in queries if "LIMIT" in q.code and "crm_lead" in q.code]
-        self.env.flush_all()
-        cr = self.env.cr
-        cr.execute("SAVEPOINT pipeline_plan")
-        try:
-            # the plan of a large table (a test database's few leads are
-            # sorted faster than looked up): no other index of the leads to
-            # filter them by (their type, salesperson...) and sort them
-            cr.execute(
-                """SELECT i.indexrelid::regclass::text FROM pg_index i
-                    WHERE i.indrelid = 'crm_lead'::regclass
-                      AND NOT i.indisprimary AND NOT i.indisunique
-                      AND i.indexrelid != to_regclass(%s)""",
-                ["crm_lead_alignment_pipeline_order_index"],
-            )
-            for (index,) in cr.fetchall():
-                cr.execute(f"DROP INDEX {index}")
-            cr.execute("SET LOCAL enable_seqscan = off")
-            cr.execute("SET LOCAL enable_bitmapscan = off")
-            cr.execute(f"EXPLAIN {page.code}", page.params)
-            plan = "\n".join(line for (line,) in cr.fetchall())
-        finally:
-            cr.execute("ROLLBACK TO SAVEPOINT pipeline_plan")
-            cr.execute("RESET enable_seqscan")
-            cr.execute("RESET enable_bitmapscan")
+        # planned as a large table is: no other index of the leads to filter
+        # them by (type, salesperson...) and sort what it found
+        (plan,) = plans_with_one_lead_index(
+            self.env, "crm_lead_alignment_pipeline_order_index", [page]
+        )
         self.assertIn("crm_lead_alignment_pipeline_order_index", plan)
         self.assertNotIn("Sort", plan)
 

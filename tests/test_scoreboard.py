@@ -18,7 +18,13 @@ from ..report.crm_alignment_pipeline_history import (
     HISTORY_MEASURES,
     PLANNED_PER_STATEMENT_FROM,
 )
-from .common import AlignmentCase, execute_kw, role_users
+from .common import (
+    AlignmentCase,
+    captured_queries,
+    execute_kw,
+    plans_with_one_lead_index,
+    role_users,
+)
 from .test_sla import _calendar
 
 MARCH = {"date_from": date(2024, 3, 1), "date_to": date(2024, 3, 31)}
@@ -283,50 +289,23 @@ class TestScoreboard(AlignmentCase):
         sequential and bitmap scans off: it answers by an index-only scan of
         that index (a column read outside the index, or a predicate that no
         longer implies the index's, and it cannot)."""
-        Env = type(self.env)
-        run = Env.execute_query
-        queries = []
-
-        def capture(env, query):
-            queries.append(query)
-            return run(env, query)
-
-        plans = {}
+        queries = {}
         for user in (self.env.user, self.salesman, self.teammate):
             for group_by in (None, "T.team_id", "T.user_id", "T.campaign_id"):
-                queries.clear()
-                with patch.object(Env, "execute_query", capture):
+                with captured_queries(self.env) as captured:
                     board = self.Scoreboard.with_user(user)
                     board._step_medians(board._cohort_domain(self._scope()), group_by)
-                (query,) = [q for q in queries if "GROUPING SETS" in q.code]
-                plans[user.login, group_by] = query
-        self.env.flush_all()
-        cr = self.env.cr
-        cr.execute("SAVEPOINT medians_plan")
-        try:
-            cr.execute(
-                """SELECT i.indexrelid::regclass::text FROM pg_index i
-                    WHERE i.indrelid = 'crm_lead'::regclass
-                      AND NOT i.indisprimary AND NOT i.indisunique
-                      AND i.indexrelid != to_regclass(%s)""",
-                ["crm_lead_alignment_journey_hours_index"],
+                (query,) = [q for q in captured if "GROUPING SETS" in q.code]
+                queries[user.login, group_by] = query
+        plans = plans_with_one_lead_index(
+            self.env, "crm_lead_alignment_journey_hours_index", queries.values()
+        )
+        for key, plan in zip(queries, plans, strict=True):
+            self.assertIn(
+                "Index Only Scan using crm_lead_alignment_journey_hours_index",
+                plan,
+                key,
             )
-            for (index,) in cr.fetchall():
-                cr.execute(f"DROP INDEX {index}")
-            cr.execute("SET LOCAL enable_seqscan = off")
-            cr.execute("SET LOCAL enable_bitmapscan = off")
-            for key, query in plans.items():
-                cr.execute(f"EXPLAIN {query.code}", query.params)
-                plan = "\n".join(line for (line,) in cr.fetchall())
-                self.assertIn(
-                    "Index Only Scan using crm_lead_alignment_journey_hours_index",
-                    plan,
-                    key,
-                )
-        finally:
-            cr.execute("ROLLBACK TO SAVEPOINT medians_plan")
-            cr.execute("RESET enable_seqscan")
-            cr.execute("RESET enable_bitmapscan")
 
     def test_backfill_from_the_journey_log(self):
         """An upgrade from 18.0.1.1.0: journey dates come from the log."""
