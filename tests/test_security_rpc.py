@@ -645,7 +645,9 @@ class TestSecurityRpc(SecurityRpcCase):
 
     # -------------------------------------------------------------- coverage
 
-    def test_every_public_method_is_in_the_attack_table(self):
+    def _addon_public_functions(self):
+        """(model, name) of every function without a leading underscore
+        the addon defines on a model, ``init`` included."""
         found = set()
         for model_name in self.env.registry:
             for klass in type(self.env[model_name]).__mro__:
@@ -657,8 +659,30 @@ class TestSecurityRpc(SecurityRpcCase):
                     continue
                 for name, value in vars(klass).items():
                     if inspect.isfunction(value) and not name.startswith("_"):
-                        if name != "init":
-                            found.add((model_name, name))
+                        found.add((model_name, name))
+        return found
+
+    def test_schema_hooks_cannot_be_called_remotely(self):
+        """``init`` (the addon's indexes, SQL functions and triggers, made
+        again at each upgrade) has no leading underscore: Odoo names it
+        private, and refuses it over RPC as such, for every role."""
+        hooks = sorted(
+            model for model, name in self._addon_public_functions() if name == "init"
+        )
+        self.assertIn("crm.lead", hooks)
+        for model in hooks:
+            for user in self.everyone():
+                ok, result = self.rpc(user, model, "init")
+                self.assertFalse(ok, f"{user.login} {model}.init: {result}")
+                self.assertIn("cannot be called remotely", result, model)
+
+    def test_every_public_method_is_in_the_attack_table(self):
+        found = {
+            (model, name)
+            for model, name in self._addon_public_functions()
+            # refused by Odoo: test_schema_hooks_cannot_be_called_remotely
+            if name != "init"
+        }
         missing = sorted(found - set(PUBLIC_METHODS))
         self.assertFalse(
             missing, f"classify these public methods in PUBLIC_METHODS: {missing}"
