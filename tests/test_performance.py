@@ -177,6 +177,35 @@ class TestPerformance(AlignmentCase):
         self.assertIn("crm_lead_alignment_pipeline_order_index", plan)
         self.assertNotIn("Sort", plan)
 
+    def test_pipeline_page_count_reads_the_index_alone(self):
+        """The pager's total of a lead page is counted from the pipeline
+        order index without reading the leads' rows, for a salesman (crm's
+        own-leads rule) and for one who sees every lead (company rule
+        only), archived leads included or not, with the web client's count
+        limit or without."""
+        self.create_marketing_leads(12)
+        pages = (
+            ([("type", "=", "lead")], None),
+            ([("type", "=", "lead"), ("active", "in", (True, False))], None),
+            ([("type", "=", "lead")], 10001),
+        )
+        for user in (self.salesman, self.other_salesman):
+            for domain, count_limit in pages:
+                with self.subTest(user=user.name, domain=domain, limit=count_limit):
+                    with captured_queries(self.env) as queries:
+                        # one lead a page: the pager needs the count
+                        self.env["crm.lead"].with_user(user).web_search_read(
+                            domain, {"name": {}}, limit=1, count_limit=count_limit
+                        )
+                    (count,) = [q for q in queries if "COUNT(" in q.code]
+                    (plan,) = plans_with_one_lead_index(
+                        self.env, "crm_lead_alignment_pipeline_order_index", [count]
+                    )
+                    self.assertIn(
+                        "Index Only Scan using crm_lead_alignment_pipeline_order_index",
+                        plan,
+                    )
+
 
 # Measured on a database with crm_alignment and its dependencies only.
 PER_BATCH_SLACK = 3

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL, create_index
 
-from ..common.sql_fingerprint import sql_fingerprint
+from ..common.sql_fingerprint import create_fingerprinted_index
 from .crm_alignment_scoreboard import (
     FUNNEL,
     JOURNEY_HOURS_INCLUDE,
@@ -174,28 +174,18 @@ class CrmLead(models.Model):
 
     def _create_journey_hours_index(self):
         """The medians' covering index, made again when its definition
-        changed (its fingerprint is the index's comment: it goes with the
-        index, as the history's goes with its parameter)."""
-        index = SQL.identifier(JOURNEY_HOURS_INDEX)
-        create = SQL(
-            "CREATE INDEX %s ON %s (create_date) INCLUDE (%s) WHERE %s",
-            index,
-            SQL.identifier(self._table),
-            SQL(", ").join(map(SQL.identifier, JOURNEY_HOURS_INCLUDE)),
-            journey_hours_reached(SQL.identifier(self._table)),
-        )
-        digest = sql_fingerprint(create)
-        [(comment,)] = self.env.execute_query(
+        changed."""
+        create_fingerprinted_index(
+            self.env.cr,
+            JOURNEY_HOURS_INDEX,
             SQL(
-                "SELECT obj_description(to_regclass(%s), 'pg_class')",
-                JOURNEY_HOURS_INDEX,
-            )
+                "CREATE INDEX %s ON %s (create_date) INCLUDE (%s) WHERE %s",
+                SQL.identifier(JOURNEY_HOURS_INDEX),
+                SQL.identifier(self._table),
+                SQL(", ").join(map(SQL.identifier, JOURNEY_HOURS_INCLUDE)),
+                journey_hours_reached(SQL.identifier(self._table)),
+            ),
         )
-        if comment == digest:
-            return
-        self.env.cr.execute(SQL("DROP INDEX IF EXISTS %s", index))
-        self.env.cr.execute(create)
-        self.env.cr.execute(SQL("COMMENT ON INDEX %s IS %s", index, digest))
 
     def _funnel_update_hours(self, steps=None):
         """Write the working hours of the given steps (default all) for these
