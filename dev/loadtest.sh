@@ -169,9 +169,7 @@ run_load() {  # database, seed, mode (addon: full workload, common/crm: common p
     locust_run() {  # duration, name of its statistics
         LOAD_DB="$db" LOAD_MODE="$([ "$mode" = addon ] && echo addon || echo crm)" \
         LOAD_LOG="$OUT/actions-$mode.log" \
-        LOAD_USERS="$(python3 -c 'import json,sys; print(json.dumps(json.loads(sys.argv[1])["users"]))' "$env_json")" \
-        LOAD_NEED_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("need_id", 0))' "$env_json")" \
-        LOAD_REASON_ID="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get("reason_id", 0))' "$env_json")" \
+        LOAD_ENV="$env_json" \
             "$LOCUST_VENV/bin/locust" -f "$REPO_DIR/dev/locustfile.py" --headless \
             -u "$USERS_N" -r "$USERS_N" -t "$1" --stop-timeout 10 \
             --host "http://127.0.0.1:$PORT" --csv "$OUT/$2" --only-summary \

@@ -2,8 +2,10 @@
 working the same pipeline over JSON-RPC (as an external client or the web
 client's RPCs would).
 
-Environment: LOAD_DB, LOAD_USERS (json: role -> [[login, uid], ...]: one
-person per simulated user; each takes the next of its role),
+Environment: LOAD_DB, LOAD_ENV (json, what the seeding printed: "users",
+role -> [[login, uid], ...], one person per simulated user, each taking the
+next of its role; "need_id" and "reason_id", the BANT answer and recycle
+reason the workload uses),
 LOAD_MODE ("addon" or "crm": crm only runs the common part),
 LOAD_LOG (file: one json line per successful business action, read by the
 invariant checks).
@@ -23,11 +25,12 @@ from urllib.parse import quote
 from locust import HttpUser, between, task
 
 DB = os.environ["LOAD_DB"]
-USERS = json.loads(os.environ["LOAD_USERS"])
+SEEDED = json.loads(os.environ["LOAD_ENV"])
+USERS = SEEDED["users"]
 MODE = os.environ.get("LOAD_MODE", "addon")
 LOG_PATH = os.environ["LOAD_LOG"]
-NEED_ID = int(os.environ.get("LOAD_NEED_ID", 0))
-REASON_ID = int(os.environ.get("LOAD_REASON_ID", 0))
+NEED_ID = int(SEEDED.get("need_id", 0))
+REASON_ID = int(SEEDED.get("reason_id", 0))
 _log_lock = threading.Lock()
 _ids = itertools.count(1)
 _people = {role: itertools.count() for role in USERS}
