@@ -206,6 +206,40 @@ class TestPerformance(AlignmentCase):
                         plan,
                     )
 
+    def test_upgrade_builds_an_index_of_an_earlier_definition_again(self):
+        """A database upgraded from 18.0.1.14.0 has the pipeline order index
+        without the filter columns: the upgrade (the model's init) builds it
+        again with them; an index of the current definition is kept as it
+        is (no rebuild of a large index at every upgrade)."""
+
+        def index():
+            self.env.cr.execute(
+                """SELECT to_regclass(%(name)s)::oid,
+                          pg_get_indexdef(to_regclass(%(name)s)),
+                          obj_description(to_regclass(%(name)s), 'pg_class')""",
+                {"name": "crm_lead_alignment_pipeline_order_index"},
+            )
+            return self.env.cr.fetchone()
+
+        # 18.0.1.14.0 made it with Odoo's create_index (no comment); a later
+        # definition change finds the fingerprint of the one before
+        for earlier_comment in (None, "an earlier definition's fingerprint"):
+            with self.subTest(earlier_comment=earlier_comment):
+                self.env.cr.execute(
+                    "DROP INDEX crm_lead_alignment_pipeline_order_index;"
+                    " CREATE INDEX crm_lead_alignment_pipeline_order_index"
+                    " ON crm_lead (priority DESC, id DESC);"
+                    " COMMENT ON INDEX crm_lead_alignment_pipeline_order_index"
+                    " IS %s",
+                    [earlier_comment],
+                )
+                self.env["crm.lead"].init()
+                oid, definition, comment = index()
+                self.assertIn("INCLUDE (type, active, company_id, user_id)", definition)
+                self.assertNotEqual(comment, earlier_comment)
+                self.env["crm.lead"].init()
+                self.assertEqual(index(), (oid, definition, comment))
+
 
 # Measured on a database with crm_alignment and its dependencies only.
 PER_BATCH_SLACK = 3
