@@ -1,5 +1,6 @@
 from odoo.tests import tagged, users, warmup
 
+from ..models.lifecycle.crm_lead import PIPELINE_ORDER_INDEX
 from .common import AlignmentCase, captured_queries, plans_with_one_lead_index
 
 
@@ -171,10 +172,8 @@ class TestPerformance(AlignmentCase):
         (page,) = [q for q in queries if "LIMIT" in q.code and "crm_lead" in q.code]
         # planned as a large table is: no other index of the leads to filter
         # them by (type, salesperson...) and sort what it found
-        (plan,) = plans_with_one_lead_index(
-            self.env, "crm_lead_alignment_pipeline_order_index", [page]
-        )
-        self.assertIn("crm_lead_alignment_pipeline_order_index", plan)
+        (plan,) = plans_with_one_lead_index(self.env, PIPELINE_ORDER_INDEX, [page])
+        self.assertIn(PIPELINE_ORDER_INDEX, plan)
         self.assertNotIn("Sort", plan)
 
     def test_pipeline_page_count_reads_the_index_alone(self):
@@ -199,12 +198,9 @@ class TestPerformance(AlignmentCase):
                         )
                     (count,) = [q for q in queries if "COUNT(" in q.code]
                     (plan,) = plans_with_one_lead_index(
-                        self.env, "crm_lead_alignment_pipeline_order_index", [count]
+                        self.env, PIPELINE_ORDER_INDEX, [count]
                     )
-                    self.assertIn(
-                        "Index Only Scan using crm_lead_alignment_pipeline_order_index",
-                        plan,
-                    )
+                    self.assertIn(f"Index Only Scan using {PIPELINE_ORDER_INDEX}", plan)
 
     def test_upgrade_builds_an_index_of_an_earlier_definition_again(self):
         """A database upgraded from 18.0.1.14.0 has the pipeline order index
@@ -217,7 +213,7 @@ class TestPerformance(AlignmentCase):
                 """SELECT to_regclass(%(name)s)::oid,
                           pg_get_indexdef(to_regclass(%(name)s)),
                           obj_description(to_regclass(%(name)s), 'pg_class')""",
-                {"name": "crm_lead_alignment_pipeline_order_index"},
+                {"name": PIPELINE_ORDER_INDEX},
             )
             return self.env.cr.fetchone()
 
