@@ -188,46 +188,71 @@ class CrmLead(models.Model):
         )
 
     def _funnel_update_hours(self, steps=None):
-        """Write the working hours of the given steps (default all) for these
-        leads in one UPDATE computed by PostgreSQL from the stored dates, in
-        the team's working hours (else the company's) at that moment: a later
-        change of team or calendar does not rewrite them. A step not reached
-        stays empty."""
+        """Set the working hours of the given steps (default all) on these
+        leads, computed by PostgreSQL in one query from their dates as they
+        are now (written or still pending), in the team's working hours
+        (else the company's) at that moment: a later change of team or
+        calendar does not rewrite them. A step not reached stays empty.
+        Assigned as a compute assigns, the hours go in the same UPDATE of
+        the lead as the dates they follow from: an UPDATE of their own
+        would write every lead's row once more (a new row version, an entry
+        in each of crm_lead's indexes)."""
         steps = [step for step in FUNNEL_STEPS if steps is None or step[0] in steps]
         if not self or not steps:
             return
-        # every pending computation of these leads goes in the same flush
-        # (crm's probability and revenue after a new team...): flushed later
-        # on its own, it would rewrite each lead's row once more
-        self.flush_recordset()
-        default_calendar = self.env.company.resource_calendar_id.id
+        # read as the UPDATE it replaces read them: the callers wrote these
+        # leads (their access checked), a rule may still hide a lead's team
+        leads = self.sudo()
+        dates = sorted({date for _hours, start, end in steps for date in (start, end)})
+        columns = {
+            date: SQL.identifier(f"date_{index}") for index, date in enumerate(dates)
+        }
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE crm_lead l SET %(assignments)s
-                  FROM crm_lead src
-             LEFT JOIN crm_team team ON team.id = src.team_id
-             LEFT JOIN res_company company ON company.id = src.company_id
-                 WHERE l.id = src.id AND l.id = ANY(%(ids)s)
-                   AND src.id = ANY(%(ids)s)
+                SELECT v.id, %(hours)s
+                  FROM (VALUES %(rows)s) AS v(id, team_id, company_id, %(columns)s)
+             LEFT JOIN crm_team team ON team.id = v.team_id
+             LEFT JOIN res_company company ON company.id = v.company_id
                 """,
-                assignments=SQL(", ").join(
+                hours=SQL(", ").join(
                     SQL(
-                        "%s = round(crm_alignment_working_hours("
-                        "COALESCE(team.resource_calendar_id,"
-                        " company.resource_calendar_id, %s),"
-                        " src.%s, src.%s)::numeric, 2)",
-                        SQL.identifier(fname),
-                        default_calendar,
-                        SQL.identifier(start),
-                        SQL.identifier(end),
+                        "round(crm_alignment_working_hours(COALESCE("
+                        "team.resource_calendar_id, company.resource_calendar_id,"
+                        " %s), v.%s, v.%s)::numeric, 2)::double precision",
+                        self.env.company.resource_calendar_id.id,
+                        columns[start],
+                        columns[end],
                     )
-                    for fname, start, end in steps
+                    for _hours, start, end in steps
                 ),
-                ids=self.ids,
+                rows=SQL(", ").join(
+                    SQL(
+                        "(%s::integer, %s::integer, %s::integer, %s)",
+                        lead.id,
+                        lead.team_id.id or None,
+                        lead.company_id.id or None,
+                        SQL(", ").join(
+                            SQL("%s::timestamp", lead[date] or None) for date in dates
+                        ),
+                    )
+                    for lead in leads
+                ),
+                columns=SQL(", ").join(columns[date] for date in dates),
             )
         )
-        self.invalidate_recordset([step[0] for step in steps])
+        rows = self.env.cr.fetchall()
+        for index, (fname, _start, _end) in enumerate(steps, start=1):
+            reached = [(row[0], row[index]) for row in rows if row[index] is not None]
+            # made dirty even where the cache says 0.0 already: the ORM reads
+            # an empty column (a step not reached) as 0.0 too. A step not
+            # reached is left alone: the ORM cannot write an empty float.
+            self.env.cache.update(
+                self.browse([lead_id for lead_id, _hours in reached]),
+                self._fields[fname],
+                [hours for _lead_id, hours in reached],
+                dirty=True,
+            )
 
     def _funnel_stamp(self, stage, date=None):
         """First time these leads reach ``stage``: stamp its journey dates
