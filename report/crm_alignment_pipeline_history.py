@@ -1,6 +1,7 @@
 import re
 
 from odoo import api, fields, models
+from odoo.models import INSERT_BATCH_SIZE, UPDATE_BATCH_SIZE
 from odoo.tools import SQL
 
 from ..models.common.sql_fingerprint import sql_fingerprint
@@ -27,8 +28,17 @@ HISTORY_MEASURES = (
 DEFINITION_KEY = "crm_alignment.pipeline_history_definition"
 # numeric columns, as the leads' revenues: sums exact to the cent
 REVENUE_DIGITS = (16, 2)
-# statements changing this many leads or more are planned for their size
-PLANNED_PER_STATEMENT_FROM = 100
+# statements changing this many leads or more are planned for their size:
+# more than the ORM puts in one INSERT or UPDATE (SQL, imports in bulk)
+PLANNED_PER_STATEMENT_FROM = max(INSERT_BATCH_SIZE, UPDATE_BATCH_SIZE) + 1
+# How the triggers' cached plans read the leads' SLAs and companies: by
+# primary key, one lookup per changed lead, whatever the statistics said when
+# the plan was made (see _planned_for_its_size)
+TRIGGER_PLANNER_SETTINGS = (
+    ("enable_seqscan", "off"),
+    ("enable_hashjoin", "off"),
+    ("enable_mergejoin", "off"),
+)
 # a lead whose hand-off was never followed up, by its SLA
 NEVER_FOLLOWED_UP = "(%(s)s.state = 'failed' AND %(s)s.reached_date IS NULL)"
 
@@ -207,14 +217,19 @@ class CrmAlignmentPipelineHistory(models.Model):
             "crm_alignment_history_lead_delete",
             "crm_alignment_history_sla_change",
         )
+        statement_settings = SQL(" ").join(
+            SQL("SET %s = %s", SQL.identifier(name), SQL(value))
+            for name, value in TRIGGER_PLANNER_SETTINGS
+        )
         for name, body in functions.items():
             # a BEFORE DELETE row trigger returning NULL would cancel the delete
             returned = "OLD" if name in row_level else "NULL"
             cr.execute(
                 SQL(
                     "CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql"
-                    " AS $body$ BEGIN %s; RETURN %s; END $body$",
+                    " %s AS $body$ BEGIN %s; RETURN %s; END $body$",
                     SQL.identifier(name),
+                    SQL() if name in row_level else statement_settings,
                     body,
                     SQL(returned),
                 )
@@ -285,12 +300,15 @@ class CrmAlignmentPipelineHistory(models.Model):
         """``insert`` for a statement's ``new_leads``: PL/pgSQL plans a
         statement at its first call in a session and keeps the plan, made
         for that call's rows (transition tables have no statistics) and
-        the tables' sizes then. Kept for a later hand-off of 1,000 leads,
-        a plan made for one lead while crm_lead_sla was empty (after
-        install) scanned the SLAs once per lead, in every statement: 10,000
-        hand-offs in one transaction slowed down batch after batch. A large
-        statement is planned for its own size (a few ms of planning), a
-        small one keeps the cached plan."""
+        the tables' sizes then. Left to the planner, a plan made for one
+        lead while crm_lead_sla was empty (after install) scanned the SLAs
+        once per lead of every later statement: 10,000 hand-offs in one
+        transaction slowed down batch after batch. The functions' planner
+        settings (TRIGGER_PLANNER_SETTINGS) leave the cached plan one
+        choice, an index lookup per lead, right for the ORM's statements of
+        up to 100 leads at any table size; planning each of them again cost
+        5-6 ms a statement, half of a hand-off's UPDATE. A statement larger
+        than the ORM's (SQL, a bulk import) is planned for its own size."""
         cr = self.env.cr
         return SQL(
             "IF (SELECT count(*) FROM new_leads) < %s THEN %s;"

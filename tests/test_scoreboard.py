@@ -786,20 +786,53 @@ class TestScoreboard(AlignmentCase):
         self.assertEqual(self._raw_sums("crm.alignment.pipeline.history"), before)
 
     def test_history_keeps_up_with_statements_of_many_leads(self):
-        """Statements of many leads go through the history's other plan
-        (planned for their size): one INSERT of that many leads, hand-offs
-        of them all in one UPDATE, a delete of them all."""
+        """The ORM's statements (up to its batch of 100 leads) keep the
+        triggers' cached plan; larger ones (SQL, a bulk import) are planned
+        for their size. Either way the history stays live: leads created and
+        handed off by the ORM, then more leads than the ORM's batch inserted,
+        updated and deleted in one SQL statement each."""
         count = PLANNED_PER_STATEMENT_FROM + 20
         newsletter = self.env.ref("utm.utm_source_newsletter")
         leads = self.create_marketing_leads(
             count, source_id=newsletter.id, expected_revenue=100.0
         )
-        self.assertHistoryIsLive("created in one statement")
+        self.assertHistoryIsLive("created by the ORM")
         leads[:30].write({"team_id": self.other_team.id})
         leads.with_user(self.marketer).handoff_to_sales(user_id=self.salesman.id)
         self.assertEqual(set(leads.mapped("lifecycle_stage")), {"handed_off"})
-        self.assertHistoryIsLive("handed off in one statement")
-        leads.sudo().unlink()
+        self.assertHistoryIsLive("handed off by the ORM")
+        self.env.flush_all()
+        self.env.cr.execute(
+            """INSERT INTO crm_lead (name, type, active, probability, team_id,
+                                     user_id, company_id, source_id,
+                                     expected_revenue, lifecycle_stage,
+                                     sourced_by, create_date, write_date)
+               SELECT 'Imported lead ' || n, 'opportunity', TRUE, 10, %s, %s,
+                      %s, %s, 1000, 'accepted', 'marketing',
+                      now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                 FROM generate_series(1, %s) n
+            RETURNING id""",
+            [
+                self.team.id,
+                self.salesman.id,
+                self.env.company.id,
+                newsletter.id,
+                count,
+            ],
+        )
+        imported = self.env["crm.lead"].browse(row[0] for row in self.env.cr.fetchall())
+        self.assertHistoryIsLive("inserted in one SQL statement")
+        self.env.cr.execute(
+            """UPDATE crm_lead
+                  SET lifecycle_stage = 'accepted', probability = 100,
+                      expected_revenue = expected_revenue + 50,
+                      accepted_date = now() AT TIME ZONE 'UTC'
+                WHERE id = ANY(%s)""",
+            [leads.ids + imported.ids],
+        )
+        self.env.invalidate_all()
+        self.assertHistoryIsLive("updated in one SQL statement")
+        (leads | imported).sudo().unlink()
         self.assertHistoryIsLive("deleted")
 
     def test_history_is_rebuilt_when_what_a_lead_counts_for_changes(self):
