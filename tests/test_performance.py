@@ -50,6 +50,36 @@ class TestPerformance(AlignmentCase):
             lambda leads: leads.with_user(self.marketer).handoff_to_sales(),
         )
 
+    def test_handoff_writes_each_leads_row_once(self):
+        """The hand-off's stage, journey dates, their working hours and the
+        new SLA go in one UPDATE of each lead: each more UPDATE of the row
+        is one more version of it, with an entry in each of crm_lead's
+        indexes."""
+        self.env["crm.sla.policy"].create({"name": "Follow-up", "followup_hours": 8})
+        leads = self._assigned_marketing_leads(20)
+        self.env.flush_all()
+        before = self._lead_rows_updated()
+        leads.with_user(self.marketer).handoff_to_sales(note="Batch")
+        self.env.flush_all()
+        self.assertEqual(self._lead_rows_updated() - before, len(leads))
+        self.env.cr.execute(
+            """SELECT count(*) FROM crm_lead
+                WHERE id = ANY(%s) AND sla_state = 'ongoing'
+                  AND sla_id IS NOT NULL AND sla_deadline IS NOT NULL
+                  AND hours_to_sales_ready IS NOT NULL
+                  AND hours_to_handoff IS NOT NULL""",
+            [leads.ids],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], len(leads))
+
+    def _lead_rows_updated(self):
+        """Rows of crm_lead this transaction updated so far."""
+        self.env.cr.execute(
+            "SELECT n_tup_upd FROM pg_stat_xact_user_tables"
+            " WHERE relid = 'crm_lead'::regclass"
+        )
+        return self.env.cr.fetchone()[0]
+
     def test_accept_cost_does_not_grow_per_lead(self):
         self.assertCostDoesNotGrowPerLead(
             self._batches(handed_off=True),

@@ -244,9 +244,10 @@ class CrmLead(models.Model):
         rows = self.env.cr.fetchall()
         for index, (fname, _start, _end) in enumerate(steps, start=1):
             reached = [(row[0], row[index]) for row in rows if row[index] is not None]
-            # made dirty even where the cache says 0.0 already: the ORM reads
-            # an empty column (a step not reached) as 0.0 too. A step not
-            # reached is left alone: the ORM cannot write an empty float.
+            # made dirty whatever the cache holds, in one call rather than an
+            # assignment per lead. A step not reached is left as it is (the
+            # ORM would write an empty float as 0): the callers time the
+            # steps whose end they just stamped, which were empty.
             self.env.cache.update(
                 self.browse([lead_id for lead_id, _hours in reached]),
                 self._fields[fname],
