@@ -42,6 +42,8 @@ if [ -n "${BENCH_BEFORE:-}" ]; then
     "$VENV/bin/python" "$REPO_DIR/dev/bench.py" --base "$BASE_DB" --addon "$BEFORE_DB" \
         --n "$N" --runs "$RUNS" --addons-path "$BEFORE_PATH" --data-dir "$DATA_DIR" \
         --scoreboard-sizes "${BENCH_SCOREBOARD_SIZES-100000,1000000}" \
+        --scale-sizes "${BENCH_SCALE_SIZES-1000,10000,100000}" \
+        ${BENCH_CREATE_RUNS:+--create-runs "$BENCH_CREATE_RUNS"} \
         --no-baseline --rows-out "$BEFORE_DIR/rows.json" ${BENCH_ONLY:+--only "$BENCH_ONLY"}
     BEFORE_ARGS=(--before-rows "$BEFORE_DIR/rows.json" --before-label "$BENCH_BEFORE")
 fi
