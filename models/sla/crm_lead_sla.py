@@ -23,6 +23,9 @@ SLA_STATES = [
     ("cancelled", "Cancelled"),
 ]
 CRON_BATCH = 1000
+# the lead's copy of its latest SLA (for filters, sorting, badges), written
+# by _show_on_new_leads and _sync_lead
+LEAD_SLA_FIELDS = ("sla_id", "sla_state", "sla_deadline", "sla_at_risk")
 # (connect, read) seconds: a slow endpoint never holds the job for long
 WEBHOOK_TIMEOUT = (3, 5)
 # attempts before giving up, with backoff 1, 2, 4, 8, 16 minutes between
@@ -251,26 +254,25 @@ class CrmLeadSla(models.Model):
         """New SLAs on their leads, set as a compute sets values: they go in
         the UPDATE of the lead that carries the rest of its hand-off (its
         stage, dates, working hours) instead of in one more UPDATE of every
-        lead's row."""
-        leads = self.lead_id
-        shown = {
-            lead_id: sla
-            for sla in self.sorted("id")
-            for lead_id in sla.lead_id.ids
-            if sla.id >= leads.browse(lead_id).sla_id.id
+        lead's row. The same values as _sync_lead's."""
+        latest = {}
+        for sla in self.sorted("id"):
+            if sla.lead_id and sla.id >= sla.lead_id.sla_id.id:
+                latest[sla.lead_id.id] = sla
+        leads = self.env["crm.lead"].browse(list(latest))
+        slas = list(latest.values())
+        values = {
+            "sla_id": [sla.id for sla in slas],
+            "sla_state": [sla.state for sla in slas],
+            "sla_deadline": [sla.deadline for sla in slas],
+            "sla_at_risk": [
+                sla.state == "ongoing" and bool(sla.reminded_date) for sla in slas
+            ],
         }
-        shown_leads = leads.browse(list(shown))
-        slas = list(shown.values())
-        for fname, values in (
-            ("sla_id", [sla.id for sla in slas]),
-            ("sla_state", [sla.state for sla in slas]),
-            ("sla_deadline", [sla.deadline for sla in slas]),
-            (
-                "sla_at_risk",
-                [sla.state == "ongoing" and bool(sla.reminded_date) for sla in slas],
-            ),
-        ):
-            self.env.cache.update(shown_leads, leads._fields[fname], values, dirty=True)
+        for fname in LEAD_SLA_FIELDS:
+            self.env.cache.update(
+                leads, leads._fields[fname], values[fname], dirty=True
+            )
 
     def _sync_lead(self):
         """The lead shows its latest SLA, in plain fields for filters and
@@ -278,9 +280,7 @@ class CrmLeadSla(models.Model):
         if not self:
             return
         self.flush_model()
-        self.env["crm.lead"].flush_model(
-            ["sla_id", "sla_state", "sla_deadline", "sla_at_risk"]
-        )
+        self.env["crm.lead"].flush_model(LEAD_SLA_FIELDS)
         self.env.cr.execute(
             SQL(
                 """
@@ -296,9 +296,7 @@ class CrmLeadSla(models.Model):
                 self.ids,
             )
         )
-        self.env["crm.lead"].invalidate_model(
-            ["sla_id", "sla_state", "sla_deadline", "sla_at_risk"]
-        )
+        self.env["crm.lead"].invalidate_model(LEAD_SLA_FIELDS)
 
     # ------------------------------------------------------------
     # SCHEDULED JOB
