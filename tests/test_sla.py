@@ -14,6 +14,7 @@ from odoo.tests import tagged
 
 from odoo.addons.base.tests.test_ir_cron import CronMixinCase
 
+from ..models.sla.crm_lead_sla import plan_working_hours
 from .common import AlignmentCase
 
 
@@ -128,6 +129,43 @@ class TestSla(AlignmentCase, CronMixinCase):
         # reminder at 50%: 2h, the end of Friday
         self.assertEqual(sla.reminder_date, datetime(2026, 3, 6, 17, 0))
         self.assertEqual((lead.sla_state, lead.sla_deadline), ("ongoing", sla.deadline))
+
+    def test_deadline_and_reminder_planned_as_odoo_plans_them_in_one_walk(self):
+        """The deadline and the reminder come from one walk over the working
+        intervals, at the instants Odoo's plan_hours gives each amount: over
+        nights, weekends, the holiday, the two-week windows plan_hours reads
+        its intervals in, and where no time off resource applies."""
+        Calendar = type(self.office)
+        amounts = [0, 0.5, 2, 4, 7.25, 8, 100]
+        for start in (datetime(2026, 3, 6, 15, 0), datetime(2026, 3, 8, 20, 30)):
+            expected = [
+                self.office.plan_hours(hours, start, compute_leaves=True)
+                for hours in amounts
+            ]
+            with patch.object(
+                Calendar,
+                "_work_intervals_batch",
+                autospec=True,
+                side_effect=Calendar._work_intervals_batch,
+            ) as read_intervals:
+                planned = plan_working_hours(
+                    self.office, start, amounts, self.env["resource.resource"]
+                )
+            self.assertEqual(planned, expected, start)
+            # the first two weeks hold 80 and 72 working hours: 100 hours
+            # take a second window, so two reads for the 7 amounts
+            # (plan_hours reads 8: one window each, two for 100)
+            self.assertEqual(read_intervals.call_count, 2, start)
+        # Tuesday 10 March 9:00 + 4h: 13:00, the reminder (2h) at 11:00
+        self.assertEqual(
+            plan_working_hours(
+                self.office,
+                datetime(2026, 3, 10, 9, 0),
+                [4, 2],
+                self.env["resource.resource"],
+            ),
+            [datetime(2026, 3, 10, 13, 0), datetime(2026, 3, 10, 11, 0)],
+        )
 
     def test_policy_calendar_overrides_team_calendar(self):
         self.policy.calendar_id = self.mornings

@@ -11,6 +11,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.resource.models.utils import make_aware
+
 from .crm_sla_policy import check_webhook_url, redacted_url
 
 _logger = logging.getLogger(__name__)
@@ -119,7 +121,7 @@ class CrmLeadSla(models.Model):
         """One SLA per hand-off to sales whose lead a policy covers."""
         policies = self.env["crm.sla.policy"]._match_leads(leads)
         handoff_by_lead = {handoff.lead_id.id: handoff for handoff in handoffs}
-        planned = {}  # (calendar, resource, start, hours) -> datetime
+        planned = {}  # (calendar, resource, start, hours) -> datetimes
         vals_list = []
         for lead in leads:
             policy = policies.get(lead)
@@ -128,19 +130,13 @@ class CrmLeadSla(models.Model):
             handoff = handoff_by_lead.get(lead.id)
             start = handoff.date if handoff else fields.Datetime.now()
             calendar = policy._calendar_for(lead)
-            resource = _time_off_resource(lead.user_id)
-            deadline = _plan(planned, calendar, resource, start, policy.followup_hours)
-            reminder = (
-                _plan(
-                    planned,
-                    calendar,
-                    resource,
-                    start,
-                    policy.followup_hours * policy.reminder_percent / 100,
-                )
-                if policy.reminder_percent
-                else False
+            hours = [policy.followup_hours]
+            if policy.reminder_percent:
+                hours.append(policy.followup_hours * policy.reminder_percent / 100)
+            deadline, *reminder = _plan(
+                planned, calendar, _time_off_resource(lead.user_id), start, hours
             )
+            reminder = reminder[0] if reminder else False
             vals_list.append(
                 {
                     "lead_id": lead.id,
@@ -216,22 +212,14 @@ class CrmLeadSla(models.Model):
         for sla in to_resume:
             left = sla._working_hours(sla.paused_since, sla.deadline)
             paused = sla._working_hours(sla.paused_since, now)
-            resource = _time_off_resource(sla.user_id)
-            deadline = (
-                sla.calendar_id.plan_hours(
-                    left, now, compute_leaves=True, resource=resource
-                )
-                if left
-                else now
-            )
-            reminder = False
+            hours = [left]
             if sla.reminder_date and not sla.reminded_date:
-                left_to_reminder = sla._working_hours(
-                    sla.paused_since, sla.reminder_date
-                )
-                reminder = sla.calendar_id.plan_hours(
-                    left_to_reminder, now, compute_leaves=True, resource=resource
-                )
+                hours.append(sla._working_hours(sla.paused_since, sla.reminder_date))
+            deadline, *reminder = plan_working_hours(
+                sla.calendar_id, now, hours, _time_off_resource(sla.user_id)
+            )
+            deadline = deadline if left else now
+            reminder = reminder[0] if reminder else False
             sla._alignment_guarded_write(
                 {
                     "state": "ongoing",
@@ -524,12 +512,45 @@ class CrmLeadSla(models.Model):
 
 
 def _plan(cache, calendar, resource, start, hours):
-    key = (calendar.id, resource.id, start, hours)
+    key = (calendar.id, resource.id, start, tuple(hours))
     if key not in cache:
-        cache[key] = calendar.plan_hours(
-            hours, start, compute_leaves=True, resource=resource or None
-        )
+        cache[key] = plan_working_hours(calendar, start, hours, resource)
     return cache[key]
+
+
+def plan_working_hours(calendar, start, hours, resource):
+    """``calendar.plan_hours(h, start, compute_leaves=True, resource=...)``
+    for each ``h`` of ``hours`` (0 or more), in one walk over the working
+    intervals: plan_hours reads them again for each amount (its searches of
+    attendances and time off, and two weeks of attendance rules), which a
+    follow-up SLA's deadline and reminder paid twice. The same intervals
+    and the same float steps as plan_hours, so the same instants.
+
+    :returns: a list of datetimes, False where none was found
+    """
+    start, revert = make_aware(start)
+    left = list(hours)
+    planned = [False] * len(left)
+    pending = list(range(len(left)))
+    window = timedelta(days=14)  # plan_hours' own
+    for step in range(100):
+        if not pending:
+            break
+        since = start + window * step
+        intervals = calendar._work_intervals_batch(
+            since, since + window, resources=resource
+        )[resource.id]
+        for begin, end, _meta in intervals:
+            interval_hours = (end - begin).total_seconds() / 3600
+            for index in list(pending):
+                if left[index] <= interval_hours:
+                    planned[index] = revert(begin + timedelta(hours=left[index]))
+                    pending.remove(index)
+                else:
+                    left[index] -= interval_hours
+            if not pending:
+                break
+    return planned
 
 
 def _time_off_resource(user):
