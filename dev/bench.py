@@ -690,7 +690,7 @@ def bench_database(database, runs, common, sizes=(), only=(), scale_sizes=()):
     if with_addon and scale_sizes and (not only or "scale" in only):
         # after "target match": its accounts are the ones matched
         rows.update(bench_scale(env, teams[0], measure, scale_sizes))
-    if sizes:
+    if sizes and (not only or "scoreboard" in only):
         rows.update(
             bench_scoreboard(
                 env, measure, sizes, teams, users, database.sources, with_addon
@@ -732,7 +732,10 @@ def main():
         help="only the addon's database (its own rows, when time is short)",
     )
     parser.add_argument(
-        "--only", default="", help="comma-separated rows to measure (create always)"
+        "--only",
+        default="",
+        help="comma-separated rows to measure (create always; scale and scoreboard:"
+        " the rows by size)",
     )
     parser.add_argument(
         "--create-runs", type=int, help="runs of create (default: --runs)"
