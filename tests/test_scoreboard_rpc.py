@@ -393,6 +393,38 @@ class TestScoreboardRpc(SecurityRpcCase):
         self.assertEqual(values[0]["id"], digest.id)
         self.assertIn("kpi_alignment_handoffs_value", values[0])
 
+    def test_weekly_review_is_read_on_a_read_only_cursor(self):
+        """The weekly review opened in the browser goes through Odoo's
+        report route, which runs on a read-only cursor (the replica, where
+        one is set): its figures are read there, without falling back to a
+        read/write cursor, and a user who may not read the team is refused
+        on that cursor too."""
+        Review = type(self.env["report.crm_alignment.report_weekly_review"])
+        original = Review._review
+        cursors = []
+
+        def spy(report, team, since, today):
+            cursors.append(report.env.cr.readonly)
+            return original(report, team, since, today)
+
+        url = f"/report/html/crm_alignment.report_weekly_review/{self.team.id}"
+        self.authenticate(self.sales_manager.login, self.sales_manager.login)
+        with (
+            patch.object(Review, "_review", spy),
+            self.assertNoLogs("odoo.http", "WARNING"),
+        ):
+            response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Security Team", response.text)
+        self.assertIn("Speed to lead", response.text)
+        self.assertEqual(cursors, [True], "read once, on a read-only cursor")
+        cursors.clear()
+        self.authenticate(self.portal.login, self.portal.login)
+        with patch.object(Review, "_review", spy), self.assertLogs("odoo.http"):
+            response = self.url_open(url)
+        self.assertNotEqual(response.status_code, 200)
+        self.assertEqual(cursors, [], "no figure read for a portal user")
+
     def test_dashboard_figures_are_read_on_a_read_only_cursor(self):
         """The board's figures come from its onchange (a new record, never
         saved) and the charts' from their read method: Odoo's web client
