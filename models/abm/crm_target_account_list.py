@@ -162,14 +162,6 @@ class CrmTargetAccountList(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("state") == "proposed":
-                del vals["state"]
-        self._alignment_guard_create(vals_list)
-        return super().create(vals_list)
-
     def write(self, vals):
         self._alignment_guard_write(vals)
         # the state too: only an active list's accounts match leads

@@ -58,6 +58,31 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
         help="Technical: the terms as the first signature covered them.",
     )
 
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._signoff_check_editor()
+        for vals in vals_list:
+            # the state a new agreement starts in, named: not a forged state
+            if vals.get(self._guarded_state_field) == self._signoff_draft_state:
+                del vals[self._guarded_state_field]
+        self._alignment_guard_create(vals_list)
+        self._signoff_check_new(vals_list)
+        return super().create(vals_list)
+
+    def _signoff_check_editor(self):
+        """Hook: refuse a user who may not draft or change the terms."""
+
+    def _signoff_check_new(self, vals_list):
+        """Hook: refuse new agreements that clash with those in force,
+        before their rows exist."""
+
+    def _alignment_check_role(self, target):
+        self._signoff_check_editor()
+
     def action_agree_sales(self):
         return self._agree("sales")
 

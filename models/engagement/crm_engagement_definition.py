@@ -157,21 +157,14 @@ class CrmEngagementDefinition(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._definition_check_designer()
-        for vals in vals_list:
-            if vals.get("state") == "draft":
-                del vals["state"]
-        self._alignment_guard_create(vals_list)
+    def _signoff_check_new(self, vals_list):
         self._definition_check_one_per_team([(vals, None) for vals in vals_list])
-        return super().create(vals_list)
 
     def write(self, vals):
         self._alignment_guard_write(vals)
         if self._alignment_guard_granted():
             return super().write(vals)
-        self._definition_check_designer()
+        self._signoff_check_editor()
         if {"team_id", "company_id", "active"} & set(vals):
             self._definition_check_one_per_team([(vals, d) for d in self])
         was_agreed = self.filtered(lambda d: d.state == "agreed")
@@ -197,7 +190,7 @@ class CrmEngagementDefinition(models.Model):
     def _unlink_only_draft(self):
         if module_being_removed(self.env):
             return
-        self._definition_check_designer()
+        self._signoff_check_editor()
         agreed = self.filtered(lambda d: d.state == "agreed")
         if agreed:
             raise UserError(
@@ -208,7 +201,7 @@ class CrmEngagementDefinition(models.Model):
             )
 
     @api.model
-    def _definition_check_designer(self):
+    def _signoff_check_editor(self):
         if self.env.su or self.env["crm.lead"]._alignment_is_marketing_side():
             return
         raise AccessError(
@@ -239,9 +232,6 @@ class CrmEngagementDefinition(models.Model):
         if vals.get("state") == "agreed":
             self._definition_rescore()
         return result
-
-    def _alignment_check_role(self, target):
-        self._definition_check_designer()
 
     def action_reopen(self):
         """Change the definition: back to draft, both signatures cleared; it

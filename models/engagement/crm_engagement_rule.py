@@ -137,7 +137,7 @@ class CrmEngagementRule(models.Model):
         Definition = self.env["crm.engagement.definition"]
         if Definition._alignment_guard_granted():
             return
-        Definition._definition_check_designer()
+        Definition._signoff_check_editor()
         if not definitions and not self.env.su:
             raise UserError(self.env._("A signal rule belongs to a definition."))
 

@@ -129,20 +129,11 @@ class CrmNurtureProgram(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._program_check_designer()
-        for vals in vals_list:
-            if vals.get("state") == "draft":
-                del vals["state"]
-        self._alignment_guard_create(vals_list)
-        return super().create(vals_list)
-
     def write(self, vals):
         self._alignment_guard_write(vals)
         if self._alignment_guard_granted():
             return super().write(vals)
-        self._program_check_designer()
+        self._signoff_check_editor()
         covered = set(vals) & set(PROGRAM_TERMS)
         if covered:
             self._signoff_reopen_if_agreed()
@@ -152,7 +143,7 @@ class CrmNurtureProgram(models.Model):
     def _unlink_without_enrolments(self):
         if module_being_removed(self.env):
             return
-        self._program_check_designer()
+        self._signoff_check_editor()
         used = self.filtered("enrolment_ids")
         if used:
             raise UserError(
@@ -164,7 +155,7 @@ class CrmNurtureProgram(models.Model):
             )
 
     @api.model
-    def _program_check_designer(self):
+    def _signoff_check_editor(self):
         if self.env.su or self.env["crm.lead"]._alignment_is_marketing_side():
             return
         raise AccessError(
@@ -190,9 +181,6 @@ class CrmNurtureProgram(models.Model):
                 )
             )
         self.step_ids._step_check_complete()
-
-    def _alignment_check_role(self, target):
-        self._program_check_designer()
 
     def action_reopen(self):
         """Change the program: back to draft, both signatures cleared."""

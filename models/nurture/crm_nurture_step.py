@@ -174,7 +174,7 @@ class CrmNurtureStep(models.Model):
     def _step_check_editable(self, programs):
         if self.env["crm.nurture.program"]._alignment_guard_granted():
             return
-        self.env["crm.nurture.program"]._program_check_designer()
+        self.env["crm.nurture.program"]._signoff_check_editor()
         if not programs and not self.env.su:
             raise UserError(self.env._("A step belongs to a program."))
 

@@ -181,20 +181,11 @@ class CrmAlignmentGoal(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._goal_check_manager()
-        for vals in vals_list:
-            if vals.get("state") == "draft":
-                del vals["state"]
-        self._alignment_guard_create(vals_list)
-        return super().create(vals_list)
-
     def write(self, vals):
         self._alignment_guard_write(vals)
         if self._alignment_guard_granted():
             return super().write(vals)
-        self._goal_check_manager()
+        self._signoff_check_editor()
         self._goal_check_draft()
         return self._signoff_write_terms(vals, super().write)
 
@@ -202,10 +193,10 @@ class CrmAlignmentGoal(models.Model):
     def _unlink_only_draft(self):
         if module_being_removed(self.env):
             return
-        self._goal_check_manager()
+        self._signoff_check_editor()
         self._goal_check_draft()
 
-    def _goal_check_manager(self):
+    def _signoff_check_editor(self):
         if self.env.su or self.env["crm.lead"]._alignment_is_manager():
             return
         raise AccessError(
@@ -240,9 +231,6 @@ class CrmAlignmentGoal(models.Model):
                     goals=", ".join(empty.mapped("name")),
                 )
             )
-
-    def _alignment_check_role(self, target):
-        self._goal_check_manager()
 
     def action_reopen(self):
         """Renegotiate: back to draft, both signatures cleared."""

@@ -201,7 +201,7 @@ class CrmAlignmentGoalLine(models.Model):
             return
         if self.env.su and not goals.filtered(lambda g: g.state != "draft"):
             return
-        goals._goal_check_manager()
+        goals._signoff_check_editor()
         goals._goal_check_draft()
         if not goals and not self.env.su:
             raise UserError(self.env._("A target belongs to a goal."))
