@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TOOLS := dev
 
-.PHONY: help run stop test check-install upgrade-check lint format doctor pot bench compat wheel readme screenshots loadtest replica faults clean distclean
+.PHONY: help run stop test check-install upgrade-check lint format doctor pot bench compat wheel readme screenshots loadtest replica faults scoreboard-check clean distclean
 
 help: ## list the commands
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ loadtest: ## multi-worker load test with invariants (LOAD_CLIENTS, LOAD_DURATION
 
 faults: ## kill -9 the SLA job and a batch hand-off mid-way, restart PostgreSQL mid-job; checks nothing is lost or done twice
 	@$(TOOLS)/faults.sh
+
+scoreboard-check: ## DB=<database>: the scoreboard's pre-aggregated history against the live scan, as one user of each role (USERS=login,... to name them)
+	@$(TOOLS)/scoreboard_check.sh "$(DB)" "$(USERS)"
 
 clean: ## stop the server, drop the demo database and leftover test databases
 	@$(TOOLS)/run.sh clean

@@ -8,7 +8,9 @@
 #  2. crm_alignment is installed without demo data: the existing leads are
 #     classified by rule, in SQL; the time taken and the result are checked;
 #  3. every engagement signal of the installed apps is read (rolled back);
-#  4. it is uninstalled: no table, column or view of it is left, and Odoo's
+#  4. the scoreboard's history, filled at install, equals the live scan for
+#     one user of each role (dev/scoreboard_check.py);
+#  5. it is uninstalled: no table, column or view of it is left, and Odoo's
 #     own lead data is exactly as it was before the install.
 source "$(dirname "$0")/lib.sh"
 setup_all
@@ -34,6 +36,18 @@ say "Its history: $LEADS leads in two companies"
 shell <<'PY' || { cat "$LOG"; die "could not make a second company"; }
 env["res.company"].create({"name": "Second Company"})
 env["crm.team"].create({"name": "Second Team", "company_id": env["res.company"].search([("name", "=", "Second Company")]).id})
+# its users, one of each of crm's roles (the scoreboard check reads as each)
+companies = env["res.company"].search([], order="id")
+for login, group, company_ids in (
+    ("check_own_leads", "sales_team.group_sale_salesman", companies[:1].ids),
+    ("check_all_leads", "sales_team.group_sale_salesman_all_leads", companies[:1].ids),
+    ("check_sales_manager", "sales_team.group_sale_manager", companies[:1].ids),
+    ("check_two_companies", "sales_team.group_sale_salesman_all_leads", companies.ids),
+):
+    env["res.users"].create({
+        "name": login, "login": login, "company_id": companies[0].id,
+        "company_ids": [(6, 0, company_ids)], "groups_id": [(4, env.ref(group).id)],
+    })
 env.cr.commit()
 PY
 psql -d "$DB" -q -v ON_ERROR_STOP=1 -v leads="$LEADS" <<'SQL'
@@ -95,6 +109,21 @@ say "Existing leads classified: $classified"
 say "Engagement signals read from every installed app (rolled back)"
 shell <"$REPO_DIR/dev/check_engagement_signals.py" || { cat "$LOG"; die "engagement signals check failed"; }
 grep -o 'ENGAGEMENT-SIGNALS .*' "$LOG" | tail -n 1
+
+# the scoreboard's history, filled at install from leads it did not see
+# made, against the live scan, as each role (marketing's made now)
+say "The scoreboard's history against the live scan, as each role"
+shell <<'PY' || { cat "$LOG"; die "could not add the marketing users"; }
+for login, group in (
+    ("check_marketer", "crm_alignment.group_marketing_user"),
+    ("check_marketing_manager", "crm_alignment.group_marketing_manager"),
+):
+    env["res.users"].create({"name": login, "login": login, "groups_id": [(4, env.ref(group).id)]})
+env.cr.commit()
+PY
+"$VENV/bin/python" "$REPO_DIR/dev/scoreboard_check.py" --db "$DB" \
+    --addons-path "$ADDONS_PATH" --data-dir "$DATA_DIR" ||
+    die "the scoreboard's history differs from the live scan"
 
 say "Uninstalling $MODULE (click-odoo-uninstall)"
 "$VENV/bin/click-odoo-uninstall" -c "$(odoo_rc)" -d "$DB" -m "$MODULE" --log-level warn \
