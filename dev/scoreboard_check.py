@@ -68,6 +68,14 @@ def raw_sums(env, model):
     return sorted(env.cr.fetchall(), key=repr)
 
 
+def keyed(funnel):
+    """A funnel's groups in one order: they come in the order their rows
+    were read, which is not part of the figure (a dict per key, or pairs)."""
+    if isinstance(funnel, dict):
+        return funnel
+    return sorted(funnel, key=lambda item: repr(item[0]))
+
+
 def figures(env, scope, live):
     """What the dashboard reads of the funnel's sums over ``scope``, from
     the history or (``live``) from the report's scan of the same leads."""
@@ -84,10 +92,14 @@ def figures(env, scope, live):
         board = env["crm.alignment.dashboard"]
         by_source = Scoreboard._funnel(scope, group_by=("T.source_id",))
         return {
-            "funnel by source, team and salesperson": Scoreboard._funnel(
-                scope, group_by=("T.source_id", "T.team_id", "T.user_id")
+            "funnel by source, team and salesperson": keyed(
+                Scoreboard._funnel(
+                    scope, group_by=("T.source_id", "T.team_id", "T.user_id")
+                )
             ),
-            "funnel by campaign": Scoreboard._funnel(scope, group_by="T.campaign_id"),
+            "funnel by campaign": keyed(
+                Scoreboard._funnel(scope, group_by="T.campaign_id")
+            ),
             "marketing-sourced share": Scoreboard._sourced_share(scope),
             "share trend": Scoreboard._share_trend(scope),
             "goals' actuals": Scoreboard._goal_actuals(scope),

@@ -1004,6 +1004,46 @@ class TestScoreboard(AlignmentCase):
         with self.assertRaisesRegex(UserError, "Choose a figure"):
             board.action_drill_down(42)
 
+    def test_sources_and_campaigns_tied_are_listed_by_name(self):
+        """Two sources or campaigns with the same figures come in name order,
+        whatever order their groups were read in (the history and the live
+        scan read them in different orders; the table is the same at each
+        refresh)."""
+        board = self.env["crm.alignment.dashboard"].new({})
+        scope = self._scope()
+        sources = self.env["utm.source"].create(
+            [{"name": "Tie Beta"}, {"name": "Tie Alpha"}]
+        )
+        figures = {
+            "steps": [{"count": count} for count in (2, 1, 1, 1, 0, 0)],
+            "recycled": 0,
+            "pipeline": [0.0, 0.0, 500.0, 0.0],
+        }
+        tables = [
+            board._sources_table(scope, {(0, source.id): figures for source in order})
+            for order in (sources, sources[::-1])
+        ]
+        self.assertEqual(tables[0], tables[1])
+        names = [row[0] for row in tables[0]["rows"] if row[0].startswith("Tie")]
+        self.assertEqual(names, ["Tie Alpha", "Tie Beta"])
+        campaigns = self.env["utm.campaign"].create(
+            [{"name": "Tie campaign B"}, {"name": "Tie campaign A"}]
+        )
+        tables = []
+        for order in (campaigns, campaigns[::-1]):
+
+            def groups(scoreboard, domain, groupby, aggregates, order=order):
+                # one sales-ready lead each, nothing won: a tie
+                if aggregates == ["sales_ready_count:sum"]:
+                    return [(campaign, 1) for campaign in order]
+                return []
+
+            with patch.object(type(self.Scoreboard), "_pipeline_groups", groups):
+                tables.append(board._campaigns_table(scope))
+        self.assertEqual(tables[0], tables[1])
+        names = [row[0] for row in tables[0]["rows"]]
+        self.assertEqual(names, ["Tie campaign A", "Tie campaign B"])
+
     def test_weekly_review_and_digest(self):
         goal = self._goal([("sales_ready_delivered", 6)], date_start="2024-03-01")
         goal.with_user(self.sales_manager).action_agree_sales()

@@ -586,7 +586,8 @@ class CrmAlignmentDashboard(models.TransientModel):
                     round(100.0 * recycled / handed_off, 1) if handed_off else 0.0,
                 )
             )
-        rows.sort(key=lambda row: (-row[1], -row[2], -row[3]))
+        # ties by name: the same table at each refresh, whatever the rows' order
+        rows.sort(key=lambda row: (-row[1], -row[2], -row[3], row[0]))
         return self._table_data(
             [
                 (self.env._("Source"), "char"),
@@ -632,7 +633,7 @@ class CrmAlignmentDashboard(models.TransientModel):
                     round(100.0 * (revenue - budget) / budget) if budget else None,
                 )
             )
-        rows.sort(key=lambda row: (-row[1], -row[2]))
+        rows.sort(key=lambda row: (-row[1], -row[2], row[0]))
         return self._table_data(
             [
                 (self.env._("Campaign"), "char"),
