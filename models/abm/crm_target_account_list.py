@@ -162,6 +162,12 @@ class CrmTargetAccountList(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    def _signoff_check_editor(self):
+        # who drafts a list is the access rules' call (marketing creates
+        # and edits, sales managers edit); its transitions are managers'
+        # (_alignment_check_role)
+        return
+
     def write(self, vals):
         self._alignment_guard_write(vals)
         # the state too: only an active list's accounts match leads

@@ -74,7 +74,9 @@ class CrmAlignmentSignoffMixin(models.AbstractModel):
         return super().create(vals_list)
 
     def _signoff_check_editor(self):
-        """Hook: refuse a user who may not draft or change the terms."""
+        """Refuse a user who may not draft or change the terms. Each model
+        names its rule: none given refuses everything (closed by default)."""
+        raise NotImplementedError
 
     def _signoff_check_new(self, vals_list):
         """Hook: refuse new agreements that clash with those in force,
