@@ -15,6 +15,7 @@ import statistics
 import time
 
 from bench_scoreboard import bench_scoreboard  # noqa: E402 (dev/ on sys.path)
+from odoo_script import add_odoo_arguments, configure_odoo
 
 import odoo
 from odoo import api, sql_db
@@ -714,8 +715,7 @@ def main():
     parser.add_argument("--addon", required=True)
     parser.add_argument("--n", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--data-dir", required=True)
+    add_odoo_arguments(parser)
     parser.add_argument(
         "--scoreboard-sizes",
         default="100000,1000000",
@@ -746,14 +746,7 @@ def main():
     )
     parser.add_argument("--before-label", default="before")
     args = parser.parse_args()
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={args.addons_path}",
-            f"--data-dir={args.data_dir}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-        ]
-    )
+    configure_odoo(args)
     odoo_version, pg_version = versions(args.addon)
     print(
         f"Odoo {odoo_version}, PostgreSQL {pg_version}, Python "

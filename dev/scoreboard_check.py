@@ -27,7 +27,8 @@ from contextlib import nullcontext
 from datetime import timedelta
 from unittest.mock import patch
 
-import odoo
+from odoo_script import add_odoo_arguments, configure_odoo  # dev/ on sys.path
+
 from odoo import SUPERUSER_ID, api, fields
 from odoo.modules.registry import Registry
 
@@ -172,18 +173,10 @@ def scopes_for(env, user, today):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", required=True)
-    parser.add_argument("--addons-path", required=True)
-    parser.add_argument("--data-dir", required=True)
+    add_odoo_arguments(parser)
     parser.add_argument("--users", default="", help="logins (default: one a role)")
     args = parser.parse_args()
-    odoo.tools.config.parse_config(
-        [
-            f"--addons-path={args.addons_path}",
-            f"--data-dir={args.data_dir}",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-        ]
-    )
+    configure_odoo(args)
     registry = Registry(args.db)
     failures = 0
     with registry.cursor() as cr:
