@@ -45,30 +45,6 @@ ROLE_GROUPS = (
 )
 
 
-def raw_sums(env, model):
-    """The funnel's measures per history key, as the superuser."""
-    from odoo.addons.crm_alignment.report.crm_alignment_pipeline_history import (
-        HISTORY_DAY_KEYS,
-        HISTORY_KEYS,
-        HISTORY_MEASURES,
-    )
-
-    env.flush_all()
-    keys = ", ".join(
-        f"date_trunc('day', {key})" if key in HISTORY_DAY_KEYS else key
-        for key in HISTORY_KEYS
-    )
-    sums = ", ".join(
-        f"COALESCE(sum({measure}), 0)::numeric(16,2)" for measure in HISTORY_MEASURES
-    )
-    nonzero = " OR ".join(f"sum({measure}) <> 0" for measure in HISTORY_MEASURES)
-    env.cr.execute(
-        f"SELECT {keys}, {sums} FROM {env[model]._table} GROUP BY {keys}"
-        f" HAVING {nonzero}"
-    )
-    return sorted(env.cr.fetchall(), key=repr)
-
-
 def keyed(funnel):
     """A funnel's groups in one order: they come in the order their rows
     were read, which is not part of the figure (a dict per key, or pairs)."""
@@ -184,8 +160,13 @@ def main():
         if "crm.alignment.scoreboard" not in env:
             sys.exit(f"crm_alignment is not installed in {args.db}")
         leads = env["crm.lead"].with_context(active_test=False).search_count([])
-        history = raw_sums(env, HISTORY)
-        same = history == raw_sums(env, REPORT)
+        # the addon's modules import once Odoo knows its addons path
+        from odoo.addons.crm_alignment.report.crm_alignment_pipeline_history import (  # noqa: PLC0415
+            history_keyed_sums,
+        )
+
+        history = history_keyed_sums(env, HISTORY)
+        same = history == history_keyed_sums(env, REPORT)
         failures += not same
         print(
             f"{args.db}: {leads} leads; the history's {len(history)} keyed sums "

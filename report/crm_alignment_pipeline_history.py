@@ -39,8 +39,42 @@ TRIGGER_PLANNER_SETTINGS = (
     ("enable_hashjoin", "off"),
     ("enable_mergejoin", "off"),
 )
+
 # a lead whose hand-off was never followed up, by its SLA
 NEVER_FOLLOWED_UP = "(%(s)s.state = 'failed' AND %(s)s.reached_date IS NULL)"
+
+
+def history_keyed_sums(env, model):
+    """The funnel's measures summed per history key (days for the dates),
+    keys whose sums are all zero left out, sorted: of the history (several
+    rows per key) or of the pipeline report (one row per lead), which must
+    agree. Checks and tests compare the two; read as the caller's cursor
+    reads, with no record rule (``env`` is the superuser's)."""
+    env.flush_all()
+    keys = SQL(", ").join(
+        SQL("date_trunc('day', %s)", SQL.identifier(key))
+        if key in HISTORY_DAY_KEYS
+        else SQL.identifier(key)
+        for key in HISTORY_KEYS
+    )
+    sums = SQL(", ").join(
+        SQL("COALESCE(sum(%s), 0)::numeric(16,2)", SQL.identifier(measure))
+        for measure in HISTORY_MEASURES
+    )
+    nonzero = SQL(" OR ").join(
+        SQL("sum(%s) <> 0", SQL.identifier(measure)) for measure in HISTORY_MEASURES
+    )
+    rows = env.execute_query(
+        SQL(
+            "SELECT %s, %s FROM %s GROUP BY %s HAVING %s",
+            keys,
+            sums,
+            SQL.identifier(env[model]._table),
+            keys,
+            nonzero,
+        )
+    )
+    return sorted(rows, key=repr)
 
 
 class CrmAlignmentPipelineHistory(models.Model):

@@ -13,10 +13,8 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import date_utils
 
 from ..report.crm_alignment_pipeline_history import (
-    HISTORY_DAY_KEYS,
-    HISTORY_KEYS,
-    HISTORY_MEASURES,
     PLANNED_PER_STATEMENT_FROM,
+    history_keyed_sums,
 )
 from .common import (
     AlignmentCase,
@@ -639,23 +637,7 @@ class TestScoreboard(AlignmentCase):
     # ---------------------------------------------- pre-aggregated history
 
     def _raw_sums(self, model):
-        """The funnel's measures per history key, as the superuser: the
-        report's rows (one per lead) or the history's (several per key)."""
-        self.env.flush_all()
-        table = self.env[model]._table
-        keys = ", ".join(
-            f"date_trunc('day', {key})" if key in HISTORY_DAY_KEYS else key
-            for key in HISTORY_KEYS
-        )
-        sums = ", ".join(
-            f"COALESCE(sum({measure}), 0)::numeric(16,2)"
-            for measure in HISTORY_MEASURES
-        )
-        self.env.cr.execute(
-            f"SELECT {keys}, {sums} FROM {table} GROUP BY {keys}"
-            f" HAVING {' OR '.join(f'sum({m}) <> 0' for m in HISTORY_MEASURES)}"
-        )
-        return sorted(self.env.cr.fetchall(), key=repr)
+        return history_keyed_sums(self.env, model)
 
     def assertHistoryIsLive(self, msg=None):
         history = self._raw_sums("crm.alignment.pipeline.history")
