@@ -143,11 +143,43 @@ pg_snapshot() {  # database, port, file: crm_lead's scans and writes, the databa
           FROM pg_stat_database WHERE datname = current_database()" >"$3"
 }
 
+SIGNALING="SELECT relname FROM pg_class WHERE relkind = 'S' AND relname ~ '^base_(registry|cache)_signaling'"
+
+signaling() {  # database, port: Odoo's registry and cache signaling sequences, name=value
+    local names
+    names="$(psql -p "$2" -d "$1" -Atqc "$SIGNALING" | sort)"
+    for name in $names; do
+        printf '%s=%s ' "$name" "$(psql -p "$2" -d "$1" -Atqc "SELECT last_value FROM $name")"
+    done
+}
+
+align_signaling() {  # database
+    # PostgreSQL replicates a sequence as the value it logged ahead (up to 32
+    # more than used): on the replica Odoo's signaling sequences read higher
+    # than on the primary after any install, upgrade or cache invalidation.
+    # An Odoo 18.0 before odoo/odoo#190407 reads them on the read-only
+    # cursor, so a worker alternating between read-only and read/write
+    # requests would reload its registry on every request. setval() logs
+    # the exact value: both clusters agree until the next change, which
+    # the report counts.
+    psql -p "$PRIMARY_PORT" -d "$1" -Atqc "DO \$\$ DECLARE seq text; BEGIN
+        FOR seq IN $SIGNALING LOOP
+            EXECUTE format('SELECT setval(%L, last_value, is_called) FROM %I', seq, seq);
+        END LOOP; END \$\$" >/dev/null
+    for _ in $(seq 1 30); do
+        [ "$(signaling "$1" "$PRIMARY_PORT")" = "$(signaling "$1" "$REPLICA_PORT")" ] && return 0
+        sleep 1
+    done
+    die "the replica's signaling sequences of $1 did not reach the primary's within 30 s"
+}
+
 run_load() {  # database, seed, mode (addon: full workload, common/crm: common part)
     local db=$1 seed=$2 mode=$3 env_json
     local replica=()
     if [ "$mode" = addon ] && [ -n "${LOAD_REPLICA:-}" ]; then
-        replica=("${REPLICA_ARGS[@]}")
+        replica=("${REPLICA_ARGS[@]}" --log-handler odoo.modules.registry:INFO)
+        align_signaling "$db"
+        signaling "$db" "$PRIMARY_PORT" >"$OUT/signaling-before"
         pg_snapshot "$db" "$PRIMARY_PORT" "$OUT/stats-primary-before"
         pg_snapshot "$db" "$REPLICA_PORT" "$OUT/stats-replica-before"
     fi
@@ -187,6 +219,7 @@ run_load() {  # database, seed, mode (addon: full workload, common/crm: common p
     locust_run "$DURATION" "$mode"
     stop_server
     if [ ${#replica[@]} -gt 0 ]; then
+        signaling "$db" "$PRIMARY_PORT" >"$OUT/signaling-after"
         pg_snapshot "$db" "$PRIMARY_PORT" "$OUT/stats-primary-after"
         pg_snapshot "$db" "$REPLICA_PORT" "$OUT/stats-replica-after"
     fi

@@ -68,6 +68,17 @@ def replica_checks(out, dashboard):
     print(
         f"dashboards opened: {opened}; read-only calls retried read/write: {fallbacks}"
     )
+    signals = _signaling_moves(out)
+    reloads = {"Reloading the model registry": 0, "Invalidating caches": 0}
+    for line in (out / "server-addon.log").open(errors="replace"):
+        for key in reloads:
+            reloads[key] += key in line
+    print(
+        "Odoo's signaling sequences moved during the run (primary): "
+        + (", ".join(f"{name} +{moved}" for name, moved in signals.items()) or "none")
+        + f"; the workers' registry reloads: {reloads['Reloading the model registry']},"
+        f" cache invalidations: {reloads['Invalidating caches']}"
+    )
     return [
         ("the replica is a standby", str(delta["replica"]["in recovery"]), "1"),
         ("the dashboard was opened", str(opened > 0), "True"),
@@ -84,6 +95,25 @@ def replica_checks(out, dashboard):
         ),
         ("no read-only call fell back to the primary", str(fallbacks), "0"),
     ]
+
+
+def _signaling_moves(out):
+    """{sequence: how far it moved} over the run, from the name=value lines
+    loadtest.sh wrote before and after it (LOAD_REPLICA)."""
+
+    def values(path):
+        return {
+            name: int(value)
+            for name, value in (pair.split("=") for pair in path.read_text().split())
+        }
+
+    before = values(out / "signaling-before")
+    after = values(out / "signaling-after")
+    return {
+        name: after[name] - before.get(name, 0)
+        for name in sorted(after)
+        if after[name] != before.get(name, 0)
+    }
 
 
 # Odoo's request log line (werkzeug at INFO): end time, the request line,

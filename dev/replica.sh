@@ -6,7 +6,8 @@
 # dashboard's figures, reports, read / search_read / read_group. Odoo uses
 # a replica only when given its host: an empty one is the local socket,
 # i.e. --db_replica_host= --db_replica_port 5433.
-#   dev/replica.sh [start]   create it if needed, start it, wait until it streams
+#   dev/replica.sh [start]   create it if needed (again if it can no longer
+#                            stream), start it, wait until it has caught up
 #   dev/replica.sh status    primary's view of the replication, replica's lag
 #   dev/replica.sh stop      stop it (kept for the next start)
 #   dev/replica.sh drop      stop and delete it
@@ -35,16 +36,43 @@ create() {
     as_postgres pg_basebackup -p "$PRIMARY_PORT" -D "$DATA" -R -X stream -c fast
 }
 
+primary_sql() { psql -p "$PRIMARY_PORT" -d postgres -Atqc "$1"; }
+
+streaming() {  # the replica receives the primary's WAL (not only "in recovery")
+    [ "$(replica_sql "select status from pg_stat_wal_receiver" 2>/dev/null)" = streaming ]
+}
+
+caught_up() {  # the replica has replayed what the primary had written when asked
+    local lsn
+    lsn="$(primary_sql 'select pg_current_wal_lsn()')"
+    for _ in $(seq 1 60); do
+        [ "$(replica_sql "select pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn" 2>/dev/null)" = t ] && return 0
+        sleep 1
+    done
+    return 1
+}
+
+start_and_wait() {  # 0 once it streams, 1 if it does not within 15 s
+    pg_ctlcluster "$VER" "$REPLICA_CLUSTER" start >/dev/null 2>&1 || true
+    for _ in $(seq 1 15); do
+        streaming && return 0
+        sleep 1
+    done
+    return 1
+}
+
 case "$ACTION" in
 start)
     replica_exists || create
-    pg_ctlcluster "$VER" "$REPLICA_CLUSTER" start >/dev/null 2>&1 || true
-    for _ in $(seq 1 60); do
-        [ "$(replica_sql 'select pg_is_in_recovery()' 2>/dev/null)" = t ] && break
-        sleep 1
-    done
-    [ "$(replica_sql 'select pg_is_in_recovery()' 2>/dev/null)" = t ] ||
-        die "the replica on port $REPLICA_PORT did not come up as a standby (see /var/log/postgresql/postgresql-$VER-$REPLICA_CLUSTER.log)"
+    if ! start_and_wait; then
+        # a replica stopped long ago waits for WAL the primary has recycled
+        # (no replication slot keeps it): it would serve stale data forever
+        say "The replica does not stream (see /var/log/postgresql/postgresql-$VER-$REPLICA_CLUSTER.log): making it again"
+        pg_dropcluster --stop "$VER" "$REPLICA_CLUSTER"
+        create
+        start_and_wait || die "the replica on port $REPLICA_PORT does not stream from the primary (see /var/log/postgresql/postgresql-$VER-$REPLICA_CLUSTER.log)"
+    fi
+    caught_up || die "the replica on port $REPLICA_PORT streams but did not catch up with the primary within 60 s"
     say "Replica streaming on port $REPLICA_PORT: start Odoo with --db_replica_host= --db_replica_port $REPLICA_PORT"
     ;;
 status)
