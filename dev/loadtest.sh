@@ -23,6 +23,7 @@ SERVER_PID=""
 # LOAD_REPLICA=1: the addon's server also reads from a local streaming
 # replica (make replica); PostgreSQL's own statistics on both clusters then
 # show where the dashboard's reads and the workload's writes ran.
+# LOAD_KEEP=1: the databases stay after the run (make clean drops them).
 REPLICA_PORT="${REPLICA_PORT:-5433}"
 REPLICA_ARGS=()
 if [ -n "${LOAD_REPLICA:-}" ]; then
@@ -48,6 +49,12 @@ stop_server() {
 DBS=()
 cleanup() {
     stop_server
+    if [ -n "${LOAD_KEEP:-}" ]; then
+        # LOAD_KEEP=1: left for whoever reads PostgreSQL's statistics
+        # themselves (on the replica too); make clean drops them
+        say "Kept the databases: ${DBS[*]}"
+        return
+    fi
     for db in "${DBS[@]}"; do db_exists "$db" && dropdb "$db"; rm -rf "$DATA_DIR/filestore/$db"; done
 }
 trap cleanup EXIT

@@ -27,7 +27,7 @@ stop) stop_server; exit 0 ;;
 clean|distclean)
     stop_server
     if pg_reachable; then
-        for db in "$RUN_DB" $(psql -d postgres -Atqc "select datname from pg_database where datname like '${TEST_DB_PREFIX}%' or datname like 'crm_alignment_bench_%'"); do
+        for db in "$RUN_DB" $(psql -d postgres -Atqc "select datname from pg_database where datname like '${TEST_DB_PREFIX}%' or datname like 'crm_alignment_bench_%' or datname like 'crm_alignment_load_%'"); do
             if db_exists "$db"; then say "Dropping database $db"; dropdb "$db"; fi
             rm -rf "$DATA_DIR/filestore/$db"
         done
