@@ -8,6 +8,14 @@ from ..common.lead_table_apart import cache_computed
 from ..lifecycle.crm_lead import _browse_given
 
 RUNNING = ("active", "paused")
+# the running enrolment's columns the lead shows, in the order they are read
+NURTURE_COLUMNS = (
+    "nurture_enrolment_id",
+    "nurture_program_id",
+    "nurture_state",
+    "nurture_step_id",
+    "nurture_next_date",
+)
 
 
 class CrmLead(models.Model):
@@ -68,16 +76,24 @@ class CrmLead(models.Model):
             [("lead_id", "in", self.ids), ("state", "in", RUNNING)],
             ["lead_id", "program_id", "state", "step_id", "next_date"],
         )
-        by_lead = {enrolment.lead_id.id: enrolment for enrolment in running}
-        enrolments = [by_lead.get(lead.id, running.browse()) for lead in self]
+        # read off the few running enrolments once; a lead without one (most
+        # of a page) takes the empty row, not five reads of an empty record
+        rows = {
+            enrolment.lead_id.id: (
+                enrolment.id,
+                enrolment.program_id.id,
+                enrolment.state,
+                enrolment.step_id.id,
+                enrolment.next_date,
+            )
+            for enrolment in running
+        }
+        values = [rows.get(lead.id, (False,) * 5) for lead in self]
         cache_computed(
             self,
             {
-                "nurture_enrolment_id": [e.id for e in enrolments],
-                "nurture_program_id": [e.program_id.id for e in enrolments],
-                "nurture_state": [e.state for e in enrolments],
-                "nurture_step_id": [e.step_id.id for e in enrolments],
-                "nurture_next_date": [e.next_date for e in enrolments],
+                fname: [row[column] for row in values]
+                for column, fname in enumerate(NURTURE_COLUMNS)
             },
         )
 
