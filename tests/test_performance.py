@@ -1,6 +1,8 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged, users, warmup
 
-from ..models.lifecycle.crm_lead import PIPELINE_ORDER_INDEX
+from ..models.lifecycle.crm_lead import ALIGNMENT_TRACKED_FIELDS, PIPELINE_ORDER_INDEX
 from .common import AlignmentCase, captured_queries, plans_with_one_lead_index
 
 
@@ -130,6 +132,33 @@ class TestPerformance(AlignmentCase):
         )
         self.assertEqual(tracked.old_value_char, self.marketer.name)
         self.assertEqual(tracked.new_value_char, self.marketing_manager.name)
+
+    def test_mass_write_compares_only_the_fields_it_kept(self):
+        """At commit, mail compares each written lead's tracked fields: only
+        those whose initial value was kept, not every field the addon
+        tracks (it sorted them all for each lead)."""
+        leads = self.create_marketing_leads(3)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        leads.write({"priority": "2", "contact_name": "Ada"})
+        kept = self.env.cr.precommit.data["mail.tracking.crm.lead"][leads[0].id]
+        Lead = type(self.env["crm.lead"])
+        original = Lead._mail_track
+        compared = []
+
+        def spy(record, tracked_fields, initial_values):
+            compared.append(set(tracked_fields))
+            return original(record, tracked_fields, initial_values)
+
+        with patch.object(Lead, "_mail_track", spy):
+            self.env.flush_all()
+            self.env.cr.precommit.run()
+        self.assertEqual(compared, [set(kept)] * 3)
+        self.assertFalse(set(kept) & ALIGNMENT_TRACKED_FIELDS)
+        tracked = leads.sudo().message_ids.tracking_value_ids.filtered(
+            lambda value: value.field_id.name == "contact_name"
+        )
+        self.assertEqual(tracked.mapped("new_value_char"), ["Ada"] * 3)
 
     @users("align_marketer")
     @warmup

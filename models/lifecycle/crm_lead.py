@@ -472,6 +472,16 @@ class CrmLead(models.Model):
             ]
         return super()._track_prepare(fields_iter)
 
+    def _message_track(self, fields_iter, initial_values_dict):
+        # mail sorts every tracked field of the model for each record it
+        # compares, and compares only those whose initial value was kept:
+        # name those alone (the ones written, see _track_prepare), so that
+        # the fields this addon tracks cost nothing to a write of others
+        kept = set().union(*filter(None, initial_values_dict.values()))
+        return super()._message_track(
+            [fname for fname in fields_iter if fname in kept], initial_values_dict
+        )
+
     def _merge_opportunity(self, user_id=False, team_id=False, auto_unlink=True, **kw):
         # crm deletes the merged leads as the superuser: merging is a write on
         # every one of them, and sales' leads are merged by sales
