@@ -932,8 +932,10 @@ class CrmLead(models.Model):
             # as Odoo's tracking does it at commit (it reads the fields'
             # definitions); the callers checked the leads' access before
             leads = self.sudo()
+            # the fields whose initial values were kept (see _message_track)
+            kept = set().union(*filter(None, map(pending.get, self.ids)))
             tracked_fields = leads.fields_get(
-                leads._track_get_fields(),
+                [fname for fname in leads._track_get_fields() if fname in kept],
                 attributes=("string", "type", "selection", "currency_field"),
             )
             for lead in leads:
