@@ -43,9 +43,10 @@ streaming() {  # the replica receives the primary's WAL (not only "in recovery")
 }
 
 caught_up() {  # the replica has replayed what the primary had written when asked
+    # (a replica stopped during a bench streams up to max_wal_size of backlog)
     local lsn
     lsn="$(primary_sql 'select pg_current_wal_lsn()')"
-    for _ in $(seq 1 60); do
+    for _ in $(seq 1 300); do
         [ "$(replica_sql "select pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn" 2>/dev/null)" = t ] && return 0
         sleep 1
     done
@@ -72,7 +73,7 @@ start)
         create
         start_and_wait || die "the replica on port $REPLICA_PORT does not stream from the primary (see /var/log/postgresql/postgresql-$VER-$REPLICA_CLUSTER.log)"
     fi
-    caught_up || die "the replica on port $REPLICA_PORT streams but did not catch up with the primary within 60 s"
+    caught_up || die "the replica on port $REPLICA_PORT streams but did not catch up with the primary within 5 minutes"
     say "Replica streaming on port $REPLICA_PORT: start Odoo with --db_replica_host= --db_replica_port $REPLICA_PORT"
     ;;
 status)
