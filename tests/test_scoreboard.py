@@ -636,13 +636,12 @@ class TestScoreboard(AlignmentCase):
 
     # ---------------------------------------------- pre-aggregated history
 
-    def _raw_sums(self, model):
-        return history_keyed_sums(self.env, model)
-
     def assertHistoryIsLive(self, msg=None):
-        history = self._raw_sums("crm.alignment.pipeline.history")
+        history = history_keyed_sums(self.env, "crm.alignment.pipeline.history")
         self.assertTrue(history)
-        self.assertEqual(history, self._raw_sums("crm.alignment.pipeline.report"), msg)
+        self.assertEqual(
+            history, history_keyed_sums(self.env, "crm.alignment.pipeline.report"), msg
+        )
 
     def _figures(self, user, scope, live):
         """What the scoreboard reads of the funnel's sums, as ``user``, from
@@ -763,9 +762,11 @@ class TestScoreboard(AlignmentCase):
         history._compact()
         self.assertFalse(history.search_count([("compacted", "=", False)]))
         compare("folded")
-        before = self._raw_sums("crm.alignment.pipeline.history")
+        before = history_keyed_sums(self.env, "crm.alignment.pipeline.history")
         history._rebuild()
-        self.assertEqual(self._raw_sums("crm.alignment.pipeline.history"), before)
+        self.assertEqual(
+            history_keyed_sums(self.env, "crm.alignment.pipeline.history"), before
+        )
 
     def test_history_keeps_up_with_statements_of_many_leads(self):
         """The ORM's statements (up to its batch of 100 leads) keep the
@@ -828,8 +829,8 @@ class TestScoreboard(AlignmentCase):
         )
         History.init()
         self.assertNotEqual(
-            self._raw_sums("crm.alignment.pipeline.history"),
-            self._raw_sums("crm.alignment.pipeline.report"),
+            history_keyed_sums(self.env, "crm.alignment.pipeline.history"),
+            history_keyed_sums(self.env, "crm.alignment.pipeline.report"),
             "same definition: kept as it is",
         )
         self.env["ir.config_parameter"].sudo().set_param(

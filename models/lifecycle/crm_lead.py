@@ -477,7 +477,7 @@ class CrmLead(models.Model):
         # compares, and compares only those whose initial value was kept:
         # name those alone (the ones written, see _track_prepare), so that
         # the fields this addon tracks cost nothing to a write of others
-        kept = set().union(*filter(None, initial_values_dict.values()))
+        kept = _kept_tracked_fields(initial_values_dict.values())
         return super()._message_track(
             [fname for fname in fields_iter if fname in kept], initial_values_dict
         )
@@ -932,8 +932,7 @@ class CrmLead(models.Model):
             # as Odoo's tracking does it at commit (it reads the fields'
             # definitions); the callers checked the leads' access before
             leads = self.sudo()
-            # the fields whose initial values were kept (see _message_track)
-            kept = set().union(*filter(None, map(pending.get, self.ids)))
+            kept = _kept_tracked_fields(map(pending.get, self.ids))
             tracked_fields = leads.fields_get(
                 [fname for fname in leads._track_get_fields() if fname in kept],
                 attributes=("string", "type", "selection", "currency_field"),
@@ -1087,6 +1086,13 @@ class CrmLead(models.Model):
                 for lead in self
             }
         )
+
+
+def _kept_tracked_fields(initial_values):
+    """The fields whose initial value tracking kept for any of the records
+    (their initial values, None or {} for a record not tracked): the only
+    ones mail's comparison can find changed."""
+    return set().union(*filter(None, initial_values))
 
 
 def _as_id(value):

@@ -88,7 +88,8 @@ class CrmLead(models.Model):
             )
             for enrolment in running
         }
-        values = [rows.get(lead.id, (False,) * 5) for lead in self]
+        none = (False,) * len(NURTURE_COLUMNS)
+        values = [rows.get(lead.id, none) for lead in self]
         cache_computed(
             self,
             {
