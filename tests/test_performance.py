@@ -160,6 +160,57 @@ class TestPerformance(AlignmentCase):
         )
         self.assertEqual(tracked.mapped("new_value_char"), ["Ada"] * 3)
 
+    def test_mass_import_computes_earlier_batches_once(self):
+        """A lead of a known partner with another e-mail gives the partner
+        that e-mail (crm), which leaves the probability of the partner's
+        earlier leads to compute again. Creating the next batch does not
+        compute those: they are computed once, at the flush, as in crm
+        (each batch of an import computed its predecessors again)."""
+        partner = self.env["res.partner"].create(
+            {
+                "name": "Import Co",
+                "email": "info@import.example.com",
+                "is_company": True,
+            }
+        )
+        # a target account: each batch is matched to it (in SQL, after a flush)
+        self.env["crm.target.account.list"].create(
+            {"name": "Import list", "account_ids": [(0, 0, {"partner_id": partner.id})]}
+        )
+        Lead = self.env["crm.lead"].with_context(import_file=True)
+
+        def batch(prefix):
+            return Lead.create(
+                [
+                    {
+                        "name": f"{prefix} {index}",
+                        "type": "lead",
+                        "partner_id": partner.id,
+                        "email_from": f"{prefix.lower()}{index}@import.example.com",
+                    }
+                    for index in range(5)
+                ]
+            )
+
+        first = batch("First")
+        pending = self.env.transaction.tocompute.get(Lead._fields["probability"], ())
+        self.assertTrue(set(first.ids) & set(pending))
+        CrmLead = type(Lead)
+        original = CrmLead._compute_probabilities
+        computed = []
+
+        def spy(leads):
+            computed.extend(leads.ids)
+            return original(leads)
+
+        with patch.object(CrmLead, "_compute_probabilities", spy):
+            second = batch("Second")
+            self.assertFalse(set(computed) & set(first.ids))
+            self.env.flush_all()
+        self.assertLessEqual(set(first.ids), set(computed))
+        self.assertEqual(partner.email, "second4@import.example.com")
+        self.assertEqual((first | second).target_partner_id, partner)
+
     @users("align_marketer")
     @warmup
     def test_create_marketing_leads_query_count(self):

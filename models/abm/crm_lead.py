@@ -24,6 +24,18 @@ CREATE INDEX IF NOT EXISTS crm_lead_target_partner_id_index
     ON crm_lead_target (partner_id);
 CREATE INDEX IF NOT EXISTS crm_lead_target_account_id_index
     ON crm_lead_target (account_id) WHERE account_id IS NOT NULL"""
+# what the matching statement reads, by model (flushed before it runs)
+MATCH_READS = {
+    "crm.lead": ["company_id", "email_company_domain", "partner_id"],
+    "res.partner": [
+        "commercial_partner_id",
+        "email_company_domain",
+        "website_company_domain",
+    ],
+    "crm.target.account": ["list_id", "partner_id", "tier"],
+    "crm.target.account.list": ["active", "company_id", "date_start", "state"],
+    "crm.free.mail.domain": ["active", "name"],
+}
 # lead field -> its value in crm_lead_target (the tier is the account's)
 TARGET_FIELDS = ("target_partner_id", "target_account_id", "target_tier")
 # Only leads without a partner match by e-mail domain: the index holds them
@@ -187,7 +199,11 @@ class CrmLead(models.Model):
             # the module's own records go with it: so do the links (the
             # uninstall hook dropped their table first)
             return []
-        self.env.flush_all()
+        # only what the statement reads: a flush of everything would also
+        # compute what crm left pending on other leads (each batch of an
+        # import re-computing its predecessors' probabilities)
+        for model, fnames in MATCH_READS.items():
+            self.env[model].flush_model(fnames)
         if all_leads:
             scope = SQL("TRUE")
         else:

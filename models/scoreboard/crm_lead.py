@@ -270,10 +270,15 @@ class CrmLead(models.Model):
     def _funnel_stamp_won(self, created=False):
         """Stamp the win of the leads that are won now, clear it on those
         that no longer are (reopened, lost, archived; a new lead has none)."""
+        # The stage first: reading a lead's probability while crm still has
+        # it to compute computes it for up to 1,000 other pending leads too
+        # (crm marks every lead of a partner whose e-mail a new lead
+        # changed), so each batch of a mass import would compute its
+        # predecessors' again instead of once at the end.
         won = self.filtered(
-            lambda lead: lead.probability == 100
-            and lead.active
+            lambda lead: lead.active
             and lead.stage_id.is_won
+            and lead.probability == 100
         )
         newly_won = won if created else won.filtered(lambda lead: not lead.won_date)
         if newly_won:
