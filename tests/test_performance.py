@@ -162,8 +162,9 @@ class TestPerformance(AlignmentCase):
 
     def test_mass_import_computes_earlier_batches_once(self):
         """A lead of a known partner with another e-mail gives the partner
-        that e-mail (crm), which leaves the probability of the partner's
-        earlier leads to compute again. Creating the next batch does not
+        that e-mail (crm), which leaves the e-mail, its company domain and
+        the probability of the partner's earlier leads to compute again.
+        Creating the next batch, matched to the target accounts, does not
         compute those: they are computed once, at the flush, as in crm
         (each batch of an import computed its predecessors again)."""
         partner = self.env["res.partner"].create(
@@ -193,21 +194,33 @@ class TestPerformance(AlignmentCase):
             )
 
         first = batch("First")
-        pending = self.env.transaction.tocompute.get(Lead._fields["probability"], ())
-        self.assertTrue(set(first.ids) & set(pending))
         CrmLead = type(Lead)
-        original = CrmLead._compute_probabilities
-        computed = []
+        # crm's probability, the addon's e-mail domain: left to compute
+        computes = {
+            "_compute_probabilities": "probability",
+            "_compute_email_company_domain": "email_company_domain",
+        }
+        for compute, fname in computes.items():
+            pending = self.env.records_to_compute(Lead._fields[fname])
+            self.assertTrue(first & pending, compute)
+        computed = {compute: [] for compute in computes}
 
-        def spy(leads):
-            computed.extend(leads.ids)
-            return original(leads)
+        def spy(compute):
+            original = getattr(CrmLead, compute)
 
-        with patch.object(CrmLead, "_compute_probabilities", spy):
+            def spied(leads):
+                computed[compute].extend(leads.ids)
+                return original(leads)
+
+            return patch.object(CrmLead, compute, spied)
+
+        with spy("_compute_probabilities"), spy("_compute_email_company_domain"):
             second = batch("Second")
-            self.assertFalse(set(computed) & set(first.ids))
+            for compute in computes:
+                self.assertFalse(set(computed[compute]) & set(first.ids), compute)
             self.env.flush_all()
-        self.assertLessEqual(set(first.ids), set(computed))
+        for compute in computes:
+            self.assertLessEqual(set(first.ids), set(computed[compute]), compute)
         self.assertEqual(partner.email, "second4@import.example.com")
         self.assertEqual((first | second).target_partner_id, partner)
 

@@ -24,9 +24,9 @@ CREATE INDEX IF NOT EXISTS crm_lead_target_partner_id_index
     ON crm_lead_target (partner_id);
 CREATE INDEX IF NOT EXISTS crm_lead_target_account_id_index
     ON crm_lead_target (account_id) WHERE account_id IS NOT NULL"""
-# what the matching statement reads, by model (flushed before it runs)
+# what the matching statement reads of other models (flushed before it
+# runs; the leads' own columns are flushed apart)
 MATCH_READS = {
-    "crm.lead": ["company_id", "email_company_domain", "partner_id"],
     "res.partner": [
         "commercial_partner_id",
         "email_company_domain",
@@ -199,11 +199,7 @@ class CrmLead(models.Model):
             # the module's own records go with it: so do the links (the
             # uninstall hook dropped their table first)
             return []
-        # only what the statement reads: a flush of everything would also
-        # compute what crm left pending on other leads (each batch of an
-        # import re-computing its predecessors' probabilities)
-        for model, fnames in MATCH_READS.items():
-            self.env[model].flush_model(fnames)
+        self._target_match_flush()
         if all_leads:
             scope = SQL("TRUE")
         else:
@@ -321,3 +317,27 @@ class CrmLead(models.Model):
         # (also what a deleted account or company changed in the table)
         self.env["crm.lead"].invalidate_model(TARGET_FIELDS)
         return changed
+
+    @api.model
+    def _target_match_flush(self):
+        """Write what the matching statement reads, and only that: a flush
+        of everything would also compute what crm left pending on other
+        leads. crm gives a partner the e-mail of each new lead of it, which
+        leaves the e-mail of all the partner's leads to compute again; the
+        commit's flush computes those once, where each batch of an import
+        (and each write of a target company's e-mail) computed them again."""
+        Lead = self.env["crm.lead"]
+        Lead.flush_model(["company_id", "partner_id"])
+        # a lead with a partner matches by its company, never by its e-mail
+        # domain: only the domains of the leads without one must be current
+        pending = self.env.records_to_compute(Lead._fields["email_company_domain"])
+        if pending:
+            self.env.cr.execute(
+                "SELECT id FROM crm_lead WHERE id = ANY(%s) AND partner_id IS NULL",
+                [pending.ids],
+            )
+            Lead.browse(row[0] for row in self.env.cr.fetchall()).flush_recordset(
+                ["email_company_domain"]
+            )
+        for model, fnames in MATCH_READS.items():
+            self.env[model].flush_model(fnames)
