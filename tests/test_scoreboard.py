@@ -279,6 +279,64 @@ class TestScoreboard(AlignmentCase):
             expected = self.env.cr.fetchone()[0] or 0.0
             self.assertEqual(steps[index]["median_hours"], round(expected, 1), name)
 
+    def test_working_hours_leave_out_public_holidays_as_odoo_counts_them(self):
+        """PostgreSQL's working hours (the funnel's) equal Odoo's count with
+        time off (the SLAs'): the calendar's holidays and those of every
+        calendar are left out once even where they overlap, in the
+        calendar's time zone; a person's time off and another calendar's
+        holiday are not."""
+        brussels = _calendar(self.env, "Brussels office", range(5), 9, 17)
+        brussels.tz = "Europe/Brussels"
+        other = _calendar(self.env, "Other office", range(5), 9, 17)
+        person = self.env["resource.resource"].create(
+            {"name": "On leave", "calendar_id": brussels.id}
+        )
+        Leave = self.env["resource.calendar.leaves"]
+        for name, calendar, resource, start, end in (
+            # Wednesday 13 March 2024, a whole local day, entered twice
+            ("Holiday", brussels, None, (3, 12, 23), (3, 13, 23)),
+            ("Holiday of every calendar", None, None, (3, 12, 23), (3, 13, 23)),
+            # Thursday afternoon, 13:00-17:00 in Brussels
+            ("Afternoon off", brussels, None, (3, 14, 12), (3, 14, 16)),
+            ("Someone's day off", brussels, person, (3, 14, 23), (3, 15, 23)),
+            ("Other office's holiday", other, None, (3, 11, 23), (3, 12, 23)),
+        ):
+            Leave.create(
+                {
+                    "name": name,
+                    "calendar_id": calendar and calendar.id,
+                    "resource_id": resource and resource.id,
+                    "date_from": datetime(2024, *start),
+                    "date_to": datetime(2024, *end),
+                }
+            )
+        self.env.flush_all()
+
+        def postgresql(start, end):
+            self.env.cr.execute(
+                "SELECT round(crm_alignment_working_hours(%s, %s, %s)::numeric, 2)",
+                [brussels.id, start, end],
+            )
+            return float(self.env.cr.fetchone()[0])
+
+        # Monday 9:00 to Friday 17:00 in Brussels (UTC+1): Mon 8, Tue 8,
+        # Wed 0, Thu 4, Fri 8 (the person's day off is theirs)
+        self.assertEqual(
+            postgresql(datetime(2024, 3, 11, 8), datetime(2024, 3, 15, 16)), 28.0
+        )
+        for start, end in (
+            (datetime(2024, 3, 11, 8), datetime(2024, 3, 15, 16)),
+            (datetime(2024, 3, 13, 9), datetime(2024, 3, 13, 10)),
+            (datetime(2024, 3, 14, 7), datetime(2024, 3, 14, 17)),
+            (datetime(2024, 3, 12, 15, 30), datetime(2024, 3, 18, 8, 30)),
+            (datetime(2024, 3, 8, 10), datetime(2024, 3, 20, 10, 15)),
+        ):
+            with self.subTest(start=start, end=end):
+                self.assertEqual(
+                    postgresql(start, end),
+                    round(brussels.get_work_hours_count(start, end), 2),
+                )
+
     def test_medians_can_be_read_from_the_covering_index_alone(self):
         """The medians scan reads only what the journey hours index holds,
         under its predicate, for each role and split. Which plan PostgreSQL

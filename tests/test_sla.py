@@ -265,6 +265,18 @@ class TestSla(AlignmentCase, CronMixinCase):
         self.assertEqual(sla.reached_date, datetime(2026, 3, 10, 14, 30))
         self.assertEqual(sla.late_hours, 3.5, "11:00 to 14:30 on Tuesday")
 
+    def test_funnel_time_to_accept_is_the_slas_response_time(self):
+        """The scoreboard's working time between hand-off and acceptance and
+        the SLA's response time count the same hours: the Monday holiday
+        is left out of both."""
+        lead = self._hand_off()  # Friday 15:00
+        with freeze_time("2026-03-10 11:00:00"):
+            lead.with_user(self.salesman).action_accept()
+        self.env.flush_all()
+        lead.invalidate_recordset(["hours_to_accept"])
+        self.assertEqual(lead.sla_ids.response_hours, 4.0, "Fri 15-17 + Tue 9-11")
+        self.assertEqual(lead.hours_to_accept, lead.sla_ids.response_hours)
+
     def test_late_followup_before_the_job_is_a_breach_escalated_once(self):
         """A follow-up after the deadline that the deadline job has not seen
         yet (it runs every few minutes) is still a breach: failed and

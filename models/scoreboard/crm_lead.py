@@ -9,9 +9,11 @@ from .crm_alignment_scoreboard import (
 )
 
 # Working hours between two UTC timestamps under a calendar's weekly
-# attendances (its time zone, two-week calendars, lunch breaks), set-based so
-# a batch of leads costs one query. Public holidays are not subtracted; no
-# calendar: calendar hours.
+# attendances (its time zone, two-week calendars, lunch breaks) less its
+# public holidays (global time off: no resource, the calendar's or every
+# calendar's, merged where they overlap), as Odoo's get_work_hours_count
+# counts them for the follow-up SLAs; set-based so a batch of leads costs one
+# query. No calendar: calendar hours.
 WORKING_HOURS_FUNCTION = """
 CREATE OR REPLACE FUNCTION crm_alignment_working_hours(
     cal integer, t_from timestamp, t_to timestamp
@@ -21,15 +23,26 @@ SELECT CASE
     WHEN t_to <= t_from THEN 0.0
     WHEN cal IS NULL THEN EXTRACT(EPOCH FROM t_to - t_from) / 3600.0
     ELSE (
-        SELECT COALESCE(SUM(GREATEST(0.0, EXTRACT(EPOCH FROM
-                   LEAST(day + make_interval(secs => a.hour_to * 3600), b.lt)
-                 - GREATEST(day + make_interval(secs => a.hour_from * 3600), b.lf)
-               ))), 0.0) / 3600.0
+        SELECT COALESCE(SUM(EXTRACT(EPOCH FROM upper(worked) - lower(worked))),
+                        0.0) / 3600.0
           FROM resource_calendar c
          CROSS JOIN LATERAL (
                SELECT timezone(COALESCE(c.tz, 'UTC'), timezone('UTC', t_from)) AS lf,
                       timezone(COALESCE(c.tz, 'UTC'), timezone('UTC', t_to)) AS lt
                ) b
+         CROSS JOIN LATERAL (
+               SELECT COALESCE(range_agg(tsrange(
+                          timezone(COALESCE(c.tz, 'UTC'), timezone('UTC', l.date_from)),
+                          timezone(COALESCE(c.tz, 'UTC'), timezone('UTC', l.date_to))
+                      )), '{}'::tsmultirange) AS off
+                 FROM resource_calendar_leaves l
+                WHERE l.resource_id IS NULL
+                  AND l.time_type = 'leave'
+                  AND (l.calendar_id = c.id OR l.calendar_id IS NULL)
+                  AND l.date_from < t_to
+                  AND l.date_to > t_from
+                  AND l.date_from < l.date_to
+               ) holidays
          CROSS JOIN LATERAL generate_series(
                date_trunc('day', b.lf), b.lt, interval '1 day') AS day
           JOIN resource_calendar_attendance a
@@ -40,6 +53,16 @@ SELECT CASE
            AND a.dayofweek::int = EXTRACT(ISODOW FROM day)::int - 1
            AND (NOT COALESCE(c.two_weeks_calendar, FALSE)
                 OR a.week_type::int = mod((day::date - date '0001-01-01') / 7, 2))
+         CROSS JOIN LATERAL (
+               SELECT GREATEST(day + make_interval(secs => a.hour_from * 3600), b.lf)
+                          AS starts,
+                      LEAST(day + make_interval(secs => a.hour_to * 3600), b.lt)
+                          AS ends
+               ) slot
+         -- an empty range where the attendance falls outside the period
+         CROSS JOIN LATERAL unnest(
+               tsmultirange(tsrange(slot.starts, GREATEST(slot.starts, slot.ends)))
+               - holidays.off) AS worked
          WHERE c.id = cal)
 END
 $$;
