@@ -63,13 +63,20 @@ def uninstall_hook(env):
     # first: crm's tables must not keep triggers writing to a dropped table
     for table, trigger in (
         ("crm_lead", "crm_alignment_history_insert"),
+        ("crm_lead", "crm_alignment_history_mark"),
         ("crm_lead", "crm_alignment_history_update"),
         ("crm_lead", "crm_alignment_history_delete"),
         ("crm_lead_sla", "crm_alignment_history_sla_update"),
         ("crm_lead_sla", "crm_alignment_history_sla_delete"),
     ):
         env.cr.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
-    for function in ("lead_insert", "lead_update", "lead_delete", "sla_change"):
+    for function in (
+        "lead_insert",
+        "lead_mark",
+        "lead_update",
+        "lead_delete",
+        "sla_change",
+    ):
         env.cr.execute(f"DROP FUNCTION IF EXISTS crm_alignment_history_{function}()")
     env["ir.config_parameter"].sudo().search(
         [("key", "=", "crm_alignment.pipeline_history_definition")]

@@ -40,6 +40,10 @@ TRIGGER_PLANNER_SETTINGS = (
     ("enable_mergejoin", "off"),
 )
 
+# set for the transaction by a statement naming a column the history counts,
+# read and reset by the history's update trigger at the statement's end
+HISTORY_WRITTEN_SETTING = "crm_alignment.history_columns_written"
+
 # a lead whose hand-off was never followed up, by its SLA
 NEVER_FOLLOWED_UP = "(%(s)s.state = 'failed' AND %(s)s.reached_date IS NULL)"
 
@@ -222,15 +226,26 @@ class CrmAlignmentPipelineHistory(models.Model):
             "crm_alignment_history_lead_insert": self._planned_for_its_size(
                 self._insert_differences([(1, SQL("new_leads"))])
             ),
+            # a statement naming a column the report reads says so before
+            # it runs (a trigger on some columns cannot read transition
+            # tables, one reading them fires for every UPDATE)
+            "crm_alignment_history_lead_mark": SQL(
+                "PERFORM set_config(%s, 'on', true)", HISTORY_WRITTEN_SETTING
+            ),
             # the old rows out, the new in: rows whose figures did not change
-            # cancel out in the sums. First, a statement that changed none of
-            # the columns the report reads (a priority, a description) is
-            # left at one hashed EXCEPT (a join of the two transition tables
-            # would be planned as a nested loop: they have no statistics).
+            # cancel out in the sums. A statement that named none of the
+            # columns the report reads (a priority, a description) stops at
+            # once; one that named some but changed none at one hashed
+            # EXCEPT (a join of the two transition tables would be planned
+            # as a nested loop: they have no statistics).
             "crm_alignment_history_lead_update": SQL(
-                "IF NOT EXISTS (SELECT %(columns)s FROM old_leads"
+                "IF current_setting(%(setting)s, true) IS DISTINCT FROM 'on'"
+                " THEN RETURN NULL; END IF;"
+                " PERFORM set_config(%(setting)s, 'off', true);"
+                " IF NOT EXISTS (SELECT %(columns)s FROM old_leads"
                 " EXCEPT SELECT %(columns)s FROM new_leads) THEN RETURN NULL;"
                 " END IF; %(insert)s",
+                setting=HISTORY_WRITTEN_SETTING,
                 columns=SQL(", ").join(
                     SQL.identifier(column) for column in self._lead_columns()
                 ),
@@ -251,6 +266,8 @@ class CrmAlignmentPipelineHistory(models.Model):
             "crm_alignment_history_lead_delete",
             "crm_alignment_history_sla_change",
         )
+        # functions with no statement to plan
+        unplanned = (*row_level, "crm_alignment_history_lead_mark")
         statement_settings = SQL(" ").join(
             SQL("SET %s = %s", SQL.identifier(name), SQL(value))
             for name, value in TRIGGER_PLANNER_SETTINGS
@@ -263,7 +280,7 @@ class CrmAlignmentPipelineHistory(models.Model):
                     "CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql"
                     " %s AS $body$ BEGIN %s; RETURN %s; END $body$",
                     SQL.identifier(name),
-                    SQL() if name in row_level else statement_settings,
+                    SQL() if name in unplanned else statement_settings,
                     body,
                     SQL(returned),
                 )
@@ -279,6 +296,17 @@ class CrmAlignmentPipelineHistory(models.Model):
                     " FOR EACH STATEMENT"
                 ),
                 "crm_alignment_history_lead_insert",
+            ),
+            (
+                "crm_lead",
+                "crm_alignment_history_mark",
+                SQL(
+                    "BEFORE UPDATE OF %s ON crm_lead FOR EACH STATEMENT",
+                    SQL(", ").join(
+                        SQL.identifier(column) for column in self._lead_columns()[1:]
+                    ),
+                ),
+                "crm_alignment_history_lead_mark",
             ),
             (
                 "crm_lead",

@@ -13,6 +13,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import date_utils
 
 from ..report.crm_alignment_pipeline_history import (
+    HISTORY_WRITTEN_SETTING,
     PLANNED_PER_STATEMENT_FROM,
     history_keyed_sums,
 )
@@ -875,6 +876,47 @@ class TestScoreboard(AlignmentCase):
         self.assertHistoryIsLive("updated in one SQL statement")
         (leads | imported).sudo().unlink()
         self.assertHistoryIsLive("deleted")
+
+    def test_history_checks_only_statements_naming_what_it_counts(self):
+        """A statement naming none of the columns the history counts (a
+        priority) leaves its update trigger nothing to compare; one naming
+        some is compared and counted, also after the other in the same
+        transaction, with the SQL rows of another statement in between."""
+        self.env.cr.execute(
+            """SELECT a.attname FROM pg_trigger t
+                 JOIN pg_attribute a
+                   ON a.attrelid = t.tgrelid AND a.attnum = ANY(t.tgattr)
+                WHERE t.tgname = 'crm_alignment_history_mark'"""
+        )
+        watched = {row[0] for row in self.env.cr.fetchall()}
+        History = self.env["crm.alignment.pipeline.history"]
+        self.assertEqual(watched, set(History._lead_columns()) - {"id"})
+
+        def columns_written():
+            self.env.cr.execute(
+                "SELECT current_setting(%s, true)", [HISTORY_WRITTEN_SETTING]
+            )
+            return self.env.cr.fetchone()[0]
+
+        leads = self.create_marketing_leads(3, expected_revenue=100.0)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT set_config(%s, '', true)", [HISTORY_WRITTEN_SETTING]
+        )
+        leads.write({"priority": "3"})
+        self.env.flush_all()
+        self.assertEqual(columns_written(), "", "no counted column named")
+        self.assertHistoryIsLive("a priority written")
+        leads.write({"priority": "1", "expected_revenue": 250.0})
+        self.env.flush_all()
+        self.assertEqual(columns_written(), "off", "named, then compared")
+        self.assertHistoryIsLive("a revenue written with a priority")
+        self.env.cr.execute(
+            "UPDATE crm_lead SET description = 'x' WHERE id = ANY(%s)", [leads.ids]
+        )
+        leads[0].write({"expected_revenue": 400.0})
+        self.env.flush_all()
+        self.assertHistoryIsLive("a revenue written after a statement naming none")
 
     def test_history_is_rebuilt_when_what_a_lead_counts_for_changes(self):
         """An upgrade that changes the report's rows (another definition)
