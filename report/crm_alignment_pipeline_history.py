@@ -41,8 +41,9 @@ TRIGGER_PLANNER_SETTINGS = (
 )
 
 # set for the transaction by a statement naming a column the history counts,
-# read and reset by the history's update trigger at the statement's end
-HISTORY_WRITTEN_SETTING = "crm_alignment.history_columns_written"
+# read and reset by the history's update trigger at the statement's end; one
+# per trigger depth (a statement run by a trigger of another has its own)
+HISTORY_WRITTEN_SETTING = "crm_alignment.history_columns_written_"
 
 # a lead whose hand-off was never followed up, by its SLA
 NEVER_FOLLOWED_UP = "(%(s)s.state = 'failed' AND %(s)s.reached_date IS NULL)"
@@ -230,7 +231,8 @@ class CrmAlignmentPipelineHistory(models.Model):
             # it runs (a trigger on some columns cannot read transition
             # tables, one reading them fires for every UPDATE)
             "crm_alignment_history_lead_mark": SQL(
-                "PERFORM set_config(%s, 'on', true)", HISTORY_WRITTEN_SETTING
+                "PERFORM set_config(%s || pg_trigger_depth(), 'on', true)",
+                HISTORY_WRITTEN_SETTING,
             ),
             # the old rows out, the new in: rows whose figures did not change
             # cancel out in the sums. A statement that named none of the
@@ -239,9 +241,9 @@ class CrmAlignmentPipelineHistory(models.Model):
             # EXCEPT (a join of the two transition tables would be planned
             # as a nested loop: they have no statistics).
             "crm_alignment_history_lead_update": SQL(
-                "IF current_setting(%(setting)s, true) IS DISTINCT FROM 'on'"
-                " THEN RETURN NULL; END IF;"
-                " PERFORM set_config(%(setting)s, 'off', true);"
+                "IF current_setting(%(setting)s || pg_trigger_depth(), true)"
+                " IS DISTINCT FROM 'on' THEN RETURN NULL; END IF;"
+                " PERFORM set_config(%(setting)s || pg_trigger_depth(), 'off', true);"
                 " IF NOT EXISTS (SELECT %(columns)s FROM old_leads"
                 " EXCEPT SELECT %(columns)s FROM new_leads) THEN RETURN NULL;"
                 " END IF; %(insert)s",

@@ -881,7 +881,7 @@ class TestScoreboard(AlignmentCase):
         """A statement naming none of the columns the history counts (a
         priority) leaves its update trigger nothing to compare; one naming
         some is compared and counted, also after the other in the same
-        transaction, with the SQL rows of another statement in between."""
+        transaction, and while a statement of its triggers names none."""
         self.env.cr.execute(
             """SELECT a.attname FROM pg_trigger t
                  JOIN pg_attribute a
@@ -894,29 +894,58 @@ class TestScoreboard(AlignmentCase):
 
         def columns_written():
             self.env.cr.execute(
-                "SELECT current_setting(%s, true)", [HISTORY_WRITTEN_SETTING]
+                # the ORM's statements' triggers run at depth 1
+                "SELECT current_setting(%s, true)",
+                [f"{HISTORY_WRITTEN_SETTING}1"],
             )
             return self.env.cr.fetchone()[0]
 
-        leads = self.create_marketing_leads(3, expected_revenue=100.0)
+        # the source is one of the history's keys: a lead that changes it
+        # moves its counts from one row to another
+        fair, webinar, referral = self.env["utm.source"].create(
+            [{"name": "Fair"}, {"name": "Webinar"}, {"name": "Referral"}]
+        )
+        leads = self.create_marketing_leads(3, source_id=fair.id)
         self.env.flush_all()
         self.env.cr.execute(
-            "SELECT set_config(%s, '', true)", [HISTORY_WRITTEN_SETTING]
+            "SELECT set_config(%s, '', true)", [f"{HISTORY_WRITTEN_SETTING}1"]
         )
         leads.write({"priority": "3"})
         self.env.flush_all()
         self.assertEqual(columns_written(), "", "no counted column named")
         self.assertHistoryIsLive("a priority written")
-        leads.write({"priority": "1", "expected_revenue": 250.0})
+        leads.write({"priority": "1", "source_id": webinar.id})
         self.env.flush_all()
         self.assertEqual(columns_written(), "off", "named, then compared")
-        self.assertHistoryIsLive("a revenue written with a priority")
+        self.assertHistoryIsLive("a source written with a priority")
         self.env.cr.execute(
             "UPDATE crm_lead SET description = 'x' WHERE id = ANY(%s)", [leads.ids]
         )
-        leads[0].write({"expected_revenue": 400.0})
+        leads[0].write({"source_id": referral.id})
         self.env.flush_all()
-        self.assertHistoryIsLive("a revenue written after a statement naming none")
+        self.assertHistoryIsLive("a source written after a statement naming none")
+        # a statement run by a trigger of another (naming none of the
+        # columns) keeps a mark of its own: the outer one is still counted
+        self.env.cr.execute(
+            """CREATE FUNCTION pg_temp.touch_another_lead() RETURNS trigger
+               LANGUAGE plpgsql AS $$ BEGIN
+                   UPDATE crm_lead SET description = 'touched' WHERE id = %s;
+                   RETURN NEW;
+               END $$;
+               CREATE TRIGGER crm_alignment_test_nested
+               BEFORE UPDATE OF source_id ON crm_lead FOR EACH ROW
+               EXECUTE FUNCTION pg_temp.touch_another_lead()""",
+            [leads[1].id],
+        )
+        leads[0].write({"source_id": fair.id})
+        self.env.flush_all()
+        self.env.cr.execute("DROP TRIGGER crm_alignment_test_nested ON crm_lead")
+        self.env.cr.execute(
+            "SELECT description FROM crm_lead WHERE id = %s", [leads[1].id]
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], "touched", "the inner one ran")
+        self.env.invalidate_all()
+        self.assertHistoryIsLive("a source written, another lead touched inside")
 
     def test_history_is_rebuilt_when_what_a_lead_counts_for_changes(self):
         """An upgrade that changes the report's rows (another definition)
