@@ -223,6 +223,8 @@ class CrmAlignmentPipelineHistory(models.Model):
         many rows). A lead's delete is counted out row by row BEFORE it goes,
         while its SLA is still there to say whether it was followed up."""
         cr = self.env.cr
+        # the id first, then the columns a statement may name
+        lead_columns = self._lead_columns()
         functions = {
             "crm_alignment_history_lead_insert": self._planned_for_its_size(
                 self._insert_differences([(1, SQL("new_leads"))])
@@ -249,7 +251,7 @@ class CrmAlignmentPipelineHistory(models.Model):
                 " END IF; %(insert)s",
                 setting=HISTORY_WRITTEN_SETTING,
                 columns=SQL(", ").join(
-                    SQL.identifier(column) for column in self._lead_columns()
+                    SQL.identifier(column) for column in lead_columns
                 ),
                 insert=self._planned_for_its_size(
                     self._insert_differences(
@@ -305,7 +307,7 @@ class CrmAlignmentPipelineHistory(models.Model):
                 SQL(
                     "BEFORE UPDATE OF %s ON crm_lead FOR EACH STATEMENT",
                     SQL(", ").join(
-                        SQL.identifier(column) for column in self._lead_columns()[1:]
+                        SQL.identifier(column) for column in lead_columns[1:]
                     ),
                 ),
                 "crm_alignment_history_lead_mark",
