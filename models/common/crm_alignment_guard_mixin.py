@@ -112,12 +112,11 @@ class CrmAlignmentGuardMixin(models.AbstractModel):
 
     @api.model
     def default_get(self, fields_list):
-        forged = [
-            key
-            for key in self.env.context
-            if key.startswith("default_")
-            and key[len("default_") :] in self._alignment_guard_default_names()
-        ]
+        # called once per record created: the guarded names only when the
+        # context has defaults at all
+        keys = [key for key in self.env.context if key.startswith("default_")]
+        guarded = self._alignment_guard_default_names() if keys else ()
+        forged = [key for key in keys if key[len("default_") :] in guarded]
         model = self
         if forged:
             context = {k: v for k, v in self.env.context.items() if k not in forged}
