@@ -4,6 +4,7 @@ from odoo.tools import SQL, create_index
 from ..common.lead_table_apart import (
     cache_computed,
     join_lead_table,
+    origin_ids,
     search_lead_table,
 )
 from ..common.uninstall import module_being_removed
@@ -109,7 +110,8 @@ class CrmLead(models.Model):
 
     def _compute_target(self):
         rows = {}
-        lead_ids = [lead_id for lead_id in self._origin.ids if lead_id]
+        ids = origin_ids(self)
+        lead_ids = [lead_id for lead_id in ids if lead_id]
         if lead_ids:
             self.env.cr.execute(
                 """SELECT lead_id, partner_id, account_id,
@@ -118,7 +120,7 @@ class CrmLead(models.Model):
                 [lead_ids],
             )
             rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        values = [rows.get(lead._origin.id, (False,) * 3) for lead in self]
+        values = [rows.get(lead_id, (False,) * 3) for lead_id in ids]
         cache_computed(
             self,
             {

@@ -37,6 +37,13 @@ def search_lead_table(leads, fname, operator, value, comodel=None):
     return [("id", "in", query)]
 
 
+def origin_ids(records):
+    """Each record's id in the database, in the records' order: None for a
+    new record of no origin (``records._origin`` leaves those out, and costs a
+    recordset a record)."""
+    return [id_ or id_.origin for id_ in records._ids]
+
+
 def cache_computed(records, values_by_field):
     """Give the records being computed their values, one list per field in
     the records' order, in one cache update per field: what assigning them

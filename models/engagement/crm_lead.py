@@ -9,6 +9,7 @@ from ..bant.crm_lead import FIT_GRADES
 from ..common.lead_table_apart import (
     cache_computed,
     join_lead_table,
+    origin_ids,
     search_lead_table,
 )
 from .crm_engagement_signal import signals_query
@@ -116,7 +117,8 @@ class CrmLead(models.Model):
     @api.depends("fit_grade")
     def _compute_engagement(self):
         rows = {}
-        lead_ids = [lead_id for lead_id in self._origin.ids if lead_id]
+        ids = origin_ids(self)
+        lead_ids = [lead_id for lead_id in ids if lead_id]
         if lead_ids:
             self.env.cr.execute(
                 """SELECT lead_id, score, grade, definition_id
@@ -124,7 +126,7 @@ class CrmLead(models.Model):
                 [lead_ids],
             )
             rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        values = [rows.get(lead._origin.id, (0, False, False)) for lead in self]
+        values = [rows.get(lead_id, (0, False, False)) for lead_id in ids]
         cache_computed(
             self,
             {

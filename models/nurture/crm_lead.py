@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..common.lead_table_apart import cache_computed
+from ..common.lead_table_apart import cache_computed, origin_ids
 from ..lifecycle.crm_lead import _browse_given
 
 RUNNING = ("active", "paused")
@@ -71,25 +71,30 @@ class CrmLead(models.Model):
     )
     def _compute_nurture_enrolment(self):
         # one query for the page: the running enrolment of each lead, read
-        # with the columns shown (under the enrolments' record rules)
-        running = self.env["crm.nurture.enrolment"].search_fetch(
-            [("lead_id", "in", self.ids), ("state", "in", RUNNING)],
-            ["lead_id", "program_id", "state", "step_id", "next_date"],
+        # with the columns shown, under the enrolments' record rules (a page
+        # of cards: the rows themselves, not records built to read them)
+        Enrolment = self.env["crm.nurture.enrolment"]
+        columns = ["program_id", "state", "step_id", "next_date"]
+        Enrolment.flush_model(["lead_id", *columns])
+        ids = origin_ids(self)
+        lead_ids = [lead_id for lead_id in ids if lead_id]
+        query = Enrolment._search(
+            [("lead_id", "in", lead_ids), ("state", "in", RUNNING)],
+            order=Enrolment._order,
         )
-        # read off the few running enrolments once; a lead without one (most
-        # of a page) takes the empty row, not five reads of an empty record
-        rows = {
-            enrolment.lead_id.id: (
-                enrolment.id,
-                enrolment.program_id.id,
-                enrolment.state,
-                enrolment.step_id.id,
-                enrolment.next_date,
+        rows = {}
+        if lead_ids:
+            self.env.cr.execute(
+                query.select(
+                    *(
+                        SQL.identifier(query.table, column)
+                        for column in ("lead_id", "id", *columns)
+                    )
+                )
             )
-            for enrolment in running
-        }
+            rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         none = (False,) * len(NURTURE_COLUMNS)
-        values = [rows.get(lead.id, none) for lead in self]
+        values = [rows.get(lead_id, none) for lead_id in ids]
         cache_computed(
             self,
             {
