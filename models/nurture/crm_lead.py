@@ -73,23 +73,20 @@ class CrmLead(models.Model):
         # one query for the page: the running enrolment of each lead, read
         # with the columns shown, under the enrolments' record rules (a page
         # of cards: the rows themselves, not records built to read them)
-        Enrolment = self.env["crm.nurture.enrolment"]
-        columns = ["program_id", "state", "step_id", "next_date"]
-        Enrolment.flush_model(["lead_id", *columns])
         ids = origin_ids(self)
         lead_ids = [lead_id for lead_id in ids if lead_id]
-        query = Enrolment._search(
-            [("lead_id", "in", lead_ids), ("state", "in", RUNNING)],
-            order=Enrolment._order,
-        )
         rows = {}
         if lead_ids:
+            Enrolment = self.env["crm.nurture.enrolment"]
+            columns = ("lead_id", "id", "program_id", "state", "step_id", "next_date")
+            Enrolment.flush_model(columns)
+            query = Enrolment._search(
+                [("lead_id", "in", lead_ids), ("state", "in", RUNNING)],
+                order=Enrolment._order,
+            )
             self.env.cr.execute(
                 query.select(
-                    *(
-                        SQL.identifier(query.table, column)
-                        for column in ("lead_id", "id", *columns)
-                    )
+                    *(SQL.identifier(query.table, column) for column in columns)
                 )
             )
             rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
