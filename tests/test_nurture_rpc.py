@@ -23,6 +23,9 @@ class TestNurtureRpc(SecurityRpcCase):
         super().setUpClass()
         cls.reason = cls.env.ref("crm_alignment.crm_recycle_reason_timing")
         cls.team.marketing_user_id = cls.marketer
+        # nurture e-mails are sent from the company's address; without demo
+        # data the company has none
+        cls.env.company.email = "marketing@example.com"
 
     def _program(self, **vals):
         return (
@@ -123,21 +126,31 @@ class TestNurtureRpc(SecurityRpcCase):
         program.invalidate_recordset()
         self.assertEqual(program.state, "draft")
         self.assertFalse(program.sales_agreed_user_id)
+        # someone else's mailing (it exists: the refusal is the step's rule,
+        # not a missing row)
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Not the program's",
+                "body_html": "<p>x</p>",
+                "mailing_model_id": self.env["ir.model"]._get_id("crm.lead"),
+            }
+        )
         ok, result = self.rpc(
             self.marketer,
             "crm.nurture.step",
             "write",
             program.step_ids.ids,
-            {"mailing_id": 1},
+            {"mailing_id": mailing.id},
         )
         self.assertFalse(ok, "a step's mailing is the program's own")
+        self.assertFalse(program.step_ids.mailing_id)
         steps = self.env["crm.nurture.step"].search_count([])
         self.assertRefused(
             [self.marketer, self.marketing_manager],
             "crm.nurture.step",
             "create",
             dict(STEP, program_id=program.id),
-            context={"default_mailing_id": 1},
+            context={"default_mailing_id": mailing.id},
         )
         self.assertEqual(self.env["crm.nurture.step"].search_count([]), steps)
         ok, result = self.rpc(
