@@ -274,6 +274,14 @@ class TestAlignmentChartsTour(TourCase):
 
     def test_each_role_reads_the_charts_and_drills_down(self):
         # the demo users: a salesperson, both managers
+        self.assertEqual(
+            self.env["res.users"].search_count(
+                [("login", "in", ("sam", "sara", "max"))]
+            ),
+            3,
+            "This tour reads the demo data's year of pipeline: run it on a "
+            "database with demo data (make test installs it).",
+        )
         for login in ("sam", "sara", "max"):
             self.start_tour(
                 "/odoo/action-crm_alignment.crm_alignment_charts_action",
