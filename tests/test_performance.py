@@ -1,8 +1,5 @@
 from unittest.mock import patch
 
-from lxml import etree
-
-from odoo.sql_db import Cursor
 from odoo.tests import tagged, users, warmup
 
 from ..models.lifecycle.crm_lead import ALIGNMENT_TRACKED_FIELDS, PIPELINE_ORDER_INDEX
@@ -284,34 +281,6 @@ class TestPerformance(AlignmentCase):
                 {name: {} for name in fields},
                 limit=80,
             )
-
-    def test_kanban_badges_read_in_one_query(self):
-        """The cards' badges kept apart from crm_lead (target tier,
-        engagement grade, nurture program) cost a kanban page one query for
-        all three concerns' tables, with the enrolments' record rules."""
-        self.create_marketing_leads(12)
-        Lead = self.env["crm.lead"].with_user(self.salesman)
-        arch = Lead.get_views([(False, "kanban")])["views"]["kanban"]["arch"]
-        names = {node.get("name") for node in etree.fromstring(arch).iter("field")}
-        badges = {"target_tier", "lead_grade", "nurture_program_id"}
-        self.assertLessEqual(badges, names)
-        spec = {name: {} for name in names if name in Lead._fields}
-        tables = ("crm_lead_target", "crm_lead_engagement", "crm_nurture_enrolment")
-        Lead.web_search_read([("type", "=", "lead")], spec, limit=80)
-        self.env.invalidate_all()
-        run = Cursor.execute
-        reads = []
-
-        def execute(cr, query, params=None, log_exceptions=True):
-            if any(table in str(query) for table in tables):
-                reads.append(str(query))
-            return run(cr, query, params, log_exceptions)
-
-        with patch.object(Cursor, "execute", execute):
-            page = Lead.web_search_read([("type", "=", "lead")], spec, limit=80)
-        self.assertGreaterEqual(len(page["records"]), 12)
-        self.assertEqual(len(reads), 1, reads)
-        self.assertIn("crm_nurture_enrolment", reads[0])
 
     def test_pipeline_page_reads_in_order_without_sorting(self):
         """A kanban or list page of the pipeline reads its leads in crm's

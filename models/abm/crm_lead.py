@@ -2,8 +2,9 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL, create_index
 
 from ..common.lead_table_apart import (
-    TableApart,
+    cache_computed,
     join_lead_table,
+    origin_ids,
     search_lead_table,
 )
 from ..common.uninstall import module_being_removed
@@ -38,8 +39,6 @@ MATCH_READS = {
 }
 # lead field -> its value in crm_lead_target (the tier is the account's)
 TARGET_FIELDS = ("target_partner_id", "target_account_id", "target_tier")
-# the columns of crm_lead_target the lead's fields are read from
-TARGET_COLUMNS = ("partner_id", "account_id", "tier")
 # Only leads without a partner match by e-mail domain: the index holds them
 # alone, so the leads with a partner (most of a running CRM) pay no index
 # entry for their domain on each create or update.
@@ -74,21 +73,21 @@ class CrmLead(models.Model):
     target_partner_id = fields.Many2one(
         comodel_name="res.partner",
         string="Target Company",
-        compute="_compute_tables_apart",
+        compute="_compute_target",
         search="_search_target_partner_id",
         help="Company on a target-account list (in any state) this lead belongs to.",
     )
     target_account_id = fields.Many2one(
         comodel_name="crm.target.account",
         string="Target Account",
-        compute="_compute_tables_apart",
+        compute="_compute_target",
         search="_search_target_account_id",
         help="The account of the lead's company in an agreed or active list: "
         "the best tier, then the most recent list.",
     )
     target_tier = fields.Selection(
         selection=TIERS,
-        compute="_compute_tables_apart",
+        compute="_compute_target",
         search="_search_target_tier",
         help="Tier of the target account.",
     )
@@ -109,11 +108,27 @@ class CrmLead(models.Model):
         for lead in self:
             lead.email_company_domain = email_company_domain(lead.email_from)
 
-    def _tables_apart(self, lead_ids):
-        return [
-            *super()._tables_apart(lead_ids),
-            TableApart(SQL("crm_lead_target"), TARGET_COLUMNS, _fill_target),
-        ]
+    def _compute_target(self):
+        rows = {}
+        ids = origin_ids(self)
+        lead_ids = [lead_id for lead_id in ids if lead_id]
+        if lead_ids:
+            self.env.cr.execute(
+                """SELECT lead_id, partner_id, account_id,
+                          CASE WHEN account_id IS NOT NULL THEN tier END
+                     FROM crm_lead_target WHERE lead_id = ANY(%s)""",
+                [lead_ids],
+            )
+            rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        values = [rows.get(lead_id, (False,) * 3) for lead_id in ids]
+        cache_computed(
+            self,
+            {
+                "target_partner_id": [partner for partner, _acc, _tier in values],
+                "target_account_id": [account for _p, account, _tier in values],
+                "target_tier": [tier for _partner, _account, tier in values],
+            },
+        )
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         if fname not in TARGET_FIELDS:
@@ -328,15 +343,3 @@ class CrmLead(models.Model):
             )
         for model, fnames in MATCH_READS.items():
             self.env[model].flush_model(fnames)
-
-
-def _fill_target(leads, rows):
-    """The target fields from crm_lead_target's rows: a tier only with an
-    account (a company on a list still proposed has none)."""
-    return {
-        "target_partner_id": [partner or False for partner, _account, _tier in rows],
-        "target_account_id": [account or False for _partner, account, _tier in rows],
-        "target_tier": [
-            (account and tier) or False for _partner, account, tier in rows
-        ],
-    }

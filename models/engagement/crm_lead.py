@@ -7,8 +7,9 @@ from odoo.tools import SQL
 from ..abm.crm_lead import TARGET_FIELDS
 from ..bant.crm_lead import FIT_GRADES
 from ..common.lead_table_apart import (
-    TableApart,
+    cache_computed,
     join_lead_table,
+    origin_ids,
     search_lead_table,
 )
 from .crm_engagement_signal import signals_query
@@ -69,7 +70,7 @@ class CrmLead(models.Model):
     # crm_lead_engagement; _field_to_sql joins it, which makes these fields
     # searchable, groupable and sortable in SQL as stored ones are.
     engagement_score = fields.Integer(
-        compute="_compute_tables_apart",
+        compute="_compute_engagement",
         search="_search_engagement_score",
         aggregator="avg",
         help="Sum of the lead's engagement signals, each worth its points "
@@ -78,20 +79,19 @@ class CrmLead(models.Model):
     )
     engagement_grade = fields.Selection(
         selection=ENGAGEMENT_GRADES,
-        compute="_compute_tables_apart",
+        compute="_compute_engagement",
         search="_search_engagement_grade",
     )
     engagement_definition_id = fields.Many2one(
         comodel_name="crm.engagement.definition",
         string="Engagement Definition",
-        compute="_compute_tables_apart",
+        compute="_compute_engagement",
         search="_search_engagement_definition_id",
     )
     lead_grade = fields.Selection(
         selection=LEAD_GRADES,
         string="Grade",
-        compute="_compute_tables_apart",
-        depends=["fit_grade"],
+        compute="_compute_engagement",
         search="_search_lead_grade",
         help="Fit (A-D, from BANT) and engagement (1-4): A1 is a lead that "
         "fits and engages, D4 one that does neither.",
@@ -114,15 +114,31 @@ class CrmLead(models.Model):
         )
         return result
 
-    def _tables_apart(self, lead_ids):
-        return [
-            *super()._tables_apart(lead_ids),
-            TableApart(
-                SQL("crm_lead_engagement"),
-                ("score", "grade", "definition_id"),
-                _fill_engagement,
-            ),
-        ]
+    @api.depends("fit_grade")
+    def _compute_engagement(self):
+        rows = {}
+        ids = origin_ids(self)
+        lead_ids = [lead_id for lead_id in ids if lead_id]
+        if lead_ids:
+            self.env.cr.execute(
+                """SELECT lead_id, score, grade, definition_id
+                     FROM crm_lead_engagement WHERE lead_id = ANY(%s)""",
+                [lead_ids],
+            )
+            rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        values = [rows.get(lead_id, (0, False, False)) for lead_id in ids]
+        cache_computed(
+            self,
+            {
+                "engagement_score": [score for score, _grade, _def in values],
+                "engagement_grade": [grade for _score, grade, _def in values],
+                "engagement_definition_id": [defn for _s, _g, defn in values],
+                "lead_grade": [
+                    f"{lead.fit_grade or 'D'}{grade or '4'}"
+                    for lead, (_score, grade, _def) in zip(self, values, strict=True)
+                ],
+            },
+        )
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         if fname not in ENGAGEMENT_COLUMNS:
@@ -437,21 +453,3 @@ def _valued_signals_sql(now, per_signal=False):
              FROM (%s) b GROUP BY lead_id, signal_type""",
         base,
     )
-
-
-def _fill_engagement(leads, rows):
-    """The engagement fields from crm_lead_engagement's rows, and the grade
-    matrix with the lead's fit (a lead not engaged yet is x4)."""
-    return {
-        "engagement_score": [score or 0 for score, _grade, _definition in rows],
-        "engagement_grade": [grade or False for _score, grade, _definition in rows],
-        "engagement_definition_id": [
-            definition or False for _score, _grade, definition in rows
-        ],
-        "lead_grade": [
-            f"{fit or 'D'}{grade or '4'}"
-            for fit, (_score, grade, _definition) in zip(
-                leads.mapped("fit_grade"), rows, strict=True
-            )
-        ],
-    }

@@ -9,7 +9,6 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from ..common.lead_table_apart import compute_tables_apart
 from ..common.sql_fingerprint import create_fingerprinted_index
 
 LIFECYCLE_STAGES = [
@@ -306,17 +305,6 @@ class CrmLead(models.Model):
     @api.depends_context("uid")
     def _compute_is_alignment_manager(self):
         self.is_alignment_manager = self._alignment_is_manager()
-
-    def _compute_tables_apart(self):
-        # The fields the concerns keep in narrow tables of their own (target
-        # account, engagement, running nurture enrolment), shown together on
-        # the pipeline's cards: one query for all of them. Each concern
-        # gives its part (_tables_apart) and declares its fields' depends.
-        compute_tables_apart(self, self._tables_apart)
-
-    def _tables_apart(self, lead_ids):
-        """The concerns' ``TableApart`` parts, for the leads ``lead_ids``."""
-        return []
 
     # ------------------------------------------------------------
     # CRUD

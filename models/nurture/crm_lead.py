@@ -4,12 +4,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..common.lead_table_apart import TableApart
+from ..common.lead_table_apart import cache_computed, origin_ids
 from ..lifecycle.crm_lead import _browse_given
 
 RUNNING = ("active", "paused")
-# the running enrolment's fields the lead shows, and the enrolment's columns
-# they are read from (after its lead), in the same order
+# the running enrolment's columns the lead shows, in the order they are read
 NURTURE_COLUMNS = (
     "nurture_enrolment_id",
     "nurture_program_id",
@@ -17,13 +16,6 @@ NURTURE_COLUMNS = (
     "nurture_step_id",
     "nurture_next_date",
 )
-ENROLMENT_COLUMNS = ("lead_id", "id", "program_id", "state", "step_id", "next_date")
-NURTURE_DEPENDS = [
-    "nurture_enrolment_ids.state",
-    "nurture_enrolment_ids.program_id",
-    "nurture_enrolment_ids.step_id",
-    "nurture_enrolment_ids.next_date",
-]
 
 
 class CrmLead(models.Model):
@@ -47,14 +39,12 @@ class CrmLead(models.Model):
     nurture_enrolment_id = fields.Many2one(
         comodel_name="crm.nurture.enrolment",
         string="Nurture Enrolment",
-        compute="_compute_tables_apart",
-        depends=NURTURE_DEPENDS,
+        compute="_compute_nurture_enrolment",
     )
     nurture_program_id = fields.Many2one(
         comodel_name="crm.nurture.program",
         string="Nurture Program",
-        compute="_compute_tables_apart",
-        depends=NURTURE_DEPENDS,
+        compute="_compute_nurture_enrolment",
         search="_search_nurture_program_id",
     )
     nurture_state = fields.Selection(
@@ -62,45 +52,53 @@ class CrmLead(models.Model):
         ._fields["state"]
         .selection,
         string="Nurture Status",
-        compute="_compute_tables_apart",
-        depends=NURTURE_DEPENDS,
+        compute="_compute_nurture_enrolment",
     )
     nurture_step_id = fields.Many2one(
         comodel_name="crm.nurture.step",
         string="Next Nurture Step",
-        compute="_compute_tables_apart",
-        depends=NURTURE_DEPENDS,
+        compute="_compute_nurture_enrolment",
     )
     nurture_next_date = fields.Datetime(
-        string="Next Nurture Step On",
-        compute="_compute_tables_apart",
-        depends=NURTURE_DEPENDS,
+        string="Next Nurture Step On", compute="_compute_nurture_enrolment"
     )
 
-    def _tables_apart(self, lead_ids):
-        # the running enrolment of each lead, under the enrolments' record
-        # rules, with the columns shown
-        Enrolment = self.env["crm.nurture.enrolment"]
-        Enrolment.flush_model(ENROLMENT_COLUMNS)
-        query = Enrolment._search(
-            [("lead_id", "in", lead_ids), ("state", "in", RUNNING)]
+    @api.depends(
+        "nurture_enrolment_ids.state",
+        "nurture_enrolment_ids.program_id",
+        "nurture_enrolment_ids.step_id",
+        "nurture_enrolment_ids.next_date",
+    )
+    def _compute_nurture_enrolment(self):
+        # one query for the page: the running enrolment of each lead, read
+        # with the columns shown, under the enrolments' record rules (a page
+        # of cards: the rows themselves, not records built to read them)
+        ids = origin_ids(self)
+        lead_ids = [lead_id for lead_id in ids if lead_id]
+        rows = {}
+        if lead_ids:
+            Enrolment = self.env["crm.nurture.enrolment"]
+            columns = ("lead_id", "id", "program_id", "state", "step_id", "next_date")
+            Enrolment.flush_model(columns)
+            query = Enrolment._search(
+                [("lead_id", "in", lead_ids), ("state", "in", RUNNING)],
+                order=Enrolment._order,
+            )
+            self.env.cr.execute(
+                query.select(
+                    *(SQL.identifier(query.table, column) for column in columns)
+                )
+            )
+            rows = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        none = (False,) * len(NURTURE_COLUMNS)
+        values = [rows.get(lead_id, none) for lead_id in ids]
+        cache_computed(
+            self,
+            {
+                fname: [row[column] for row in values]
+                for column, fname in enumerate(NURTURE_COLUMNS)
+            },
         )
-        return [
-            *super()._tables_apart(lead_ids),
-            TableApart(
-                SQL(
-                    "(%s)",
-                    query.select(
-                        *(
-                            SQL.identifier(query.table, column)
-                            for column in ENROLMENT_COLUMNS
-                        )
-                    ),
-                ),
-                ENROLMENT_COLUMNS[1:],
-                _fill_nurture,
-            ),
-        ]
 
     def _search_nurture_program_id(self, operator, value):
         if operator not in ("in", "not in", "=", "!=") or not (
@@ -335,10 +333,3 @@ class CrmLead(models.Model):
         )
         action["domain"] = [("lead_id", "=", self.id)]
         return action
-
-
-def _fill_nurture(leads, rows):
-    return {
-        fname: [row[column] or False for row in rows]
-        for column, fname in enumerate(NURTURE_COLUMNS)
-    }
