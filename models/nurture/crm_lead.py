@@ -80,9 +80,10 @@ class CrmLead(models.Model):
             Enrolment = self.env["crm.nurture.enrolment"]
             columns = ("lead_id", "id", "program_id", "state", "step_id", "next_date")
             Enrolment.flush_model(columns)
+            # no order: a lead has one running enrolment at most (a unique
+            # index), and the rows are matched to the cards by lead
             query = Enrolment._search(
-                [("lead_id", "in", lead_ids), ("state", "in", RUNNING)],
-                order=Enrolment._order,
+                [("lead_id", "in", lead_ids), ("state", "in", RUNNING)]
             )
             self.env.cr.execute(
                 query.select(
