@@ -390,6 +390,26 @@ class TestScoreboard(AlignmentCase):
         self.assertEqual(self.l1.sales_ready_date, self.l1.first_handoff_date)
         self.assertEqual(self.l2.hours_to_accept, 9.0)
 
+    def test_upgrade_drops_the_journey_dates_indexes(self):
+        """An upgrade to 18.0.1.22.0: the two indexes no query used go (Odoo
+        keeps an index its field no longer asks for); installs have none."""
+        migration = _load_migration("18.0.1.22.0")
+        cr = self.env.cr
+        present = (
+            "SELECT indexname FROM pg_indexes"
+            " WHERE tablename = 'crm_lead' AND indexname IN %s ORDER BY indexname"
+        )
+        cr.execute(present, [migration.UNUSED_INDEXES])
+        self.assertEqual(cr.fetchall(), [])
+        for column in ("sales_ready_date", "first_handoff_date"):
+            cr.execute(
+                f"CREATE INDEX crm_lead__{column}_index ON crm_lead ({column})"
+                f" WHERE {column} IS NOT NULL"
+            )
+        migration.migrate(cr, "18.0.1.21.2")
+        cr.execute(present, [migration.UNUSED_INDEXES])
+        self.assertEqual(cr.fetchall(), [])
+
     def test_funnel_without_team_and_per_company(self):
         everyone = self.Scoreboard._funnel(self._scope(team_ids=None))
         self.assertEqual(everyone["steps"][0]["count"], 7, "L6 has no team")

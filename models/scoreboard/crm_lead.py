@@ -110,19 +110,21 @@ class CrmLead(models.Model):
 
     _inherit = "crm.lead"
 
+    # The first sales-ready and hand-off dates have no index: no query picks
+    # leads by them (the funnel's cohorts go by creation date, its medians
+    # by the covering index), and an index would take an entry at each
+    # write of every lead past those steps.
     sales_ready_date = fields.Datetime(
         prefetch="crm_alignment",
         string="First Sales-Ready On",
         readonly=True,
         copy=False,
-        index="btree_not_null",
     )
     first_handoff_date = fields.Datetime(
         prefetch="crm_alignment",
         string="First Handed Off On",
         readonly=True,
         copy=False,
-        index="btree_not_null",
     )
     accepted_date = fields.Datetime(
         prefetch="crm_alignment",
