@@ -90,6 +90,7 @@ def uninstall_hook(env):
         "date_closed",
         "email_company_domain",
         "journey_hours",
+        "lifecycle_queue",
         "pipeline_order",
     ):
         env.cr.execute(f"DROP INDEX IF EXISTS crm_lead_alignment_{index}_index")

@@ -2,7 +2,11 @@ from unittest.mock import patch
 
 from odoo.tests import tagged, users, warmup
 
-from ..models.lifecycle.crm_lead import ALIGNMENT_TRACKED_FIELDS, PIPELINE_ORDER_INDEX
+from ..models.lifecycle.crm_lead import (
+    ALIGNMENT_TRACKED_FIELDS,
+    LIFECYCLE_QUEUE_INDEX,
+    PIPELINE_ORDER_INDEX,
+)
 from .common import AlignmentCase, captured_queries, plans_with_one_lead_index
 
 
@@ -298,6 +302,39 @@ class TestPerformance(AlignmentCase):
         (plan,) = plans_with_one_lead_index(self.env, PIPELINE_ORDER_INDEX, [page])
         self.assertIn(PIPELINE_ORDER_INDEX, plan)
         self.assertNotIn("Sort", plan)
+
+    def test_queues_find_their_leads_by_the_lifecycle_index(self):
+        """The queues (the search filters, the hand-off jobs) look leads up
+        through the index of the stages someone is waiting on; Accepted,
+        where leads stay for the rest of their life, takes no entry."""
+        Lead = self.env["crm.lead"]
+        domains = [
+            [("lifecycle_stage", "=", "sales_ready")],
+            [("lifecycle_stage", "=", "handed_off")],
+            [("lifecycle_stage", "in", ("new", "nurture", "sales_ready"))],
+            [
+                ("lifecycle_stage", "=", "sales_ready"),
+                ("bant_sales_ready", "=", True),
+                ("bant_profile_id.auto_handoff", "=", True),
+            ],
+        ]
+        plans = plans_with_one_lead_index(
+            self.env,
+            LIFECYCLE_QUEUE_INDEX,
+            [Lead._search(domain).select() for domain in domains],
+        )
+        for domain, plan in zip(domains, plans, strict=True):
+            with self.subTest(domain=domain):
+                self.assertIn(f"Index Scan using {LIFECYCLE_QUEUE_INDEX}", plan)
+        self.env.cr.execute(
+            "SELECT indexname, indexdef FROM pg_indexes"
+            " WHERE tablename = 'crm_lead' AND indexdef LIKE %s",
+            ["%(lifecycle_stage)%"],
+        )
+        ((name, definition),) = self.env.cr.fetchall()
+        self.assertEqual(name, LIFECYCLE_QUEUE_INDEX)
+        self.assertIn("'handed_off'", definition)
+        self.assertNotIn("'accepted'", definition)
 
     def test_pipeline_page_count_reads_the_index_alone(self):
         """The pager's total of a lead page is counted from the pipeline

@@ -391,7 +391,7 @@ class TestScoreboard(AlignmentCase):
         self.assertEqual(self.l2.hours_to_accept, 9.0)
 
     def test_upgrade_drops_the_journey_dates_indexes(self):
-        """An upgrade to 18.0.1.22.0: the two indexes no query used go (Odoo
+        """An upgrade to 18.0.1.22.0: the indexes no lookup read go (Odoo
         keeps an index its field no longer asks for); installs have none."""
         migration = _load_migration("18.0.1.22.0")
         cr = self.env.cr
@@ -406,9 +406,17 @@ class TestScoreboard(AlignmentCase):
                 f"CREATE INDEX crm_lead__{column}_index ON crm_lead ({column})"
                 f" WHERE {column} IS NOT NULL"
             )
+        cr.execute(
+            "CREATE INDEX crm_lead__lifecycle_stage_index ON crm_lead (lifecycle_stage)"
+        )
+        cr.execute(present, [migration.UNUSED_INDEXES])
+        self.assertEqual(len(cr.fetchall()), 3)
         migration.migrate(cr, "18.0.1.21.2")
         cr.execute(present, [migration.UNUSED_INDEXES])
         self.assertEqual(cr.fetchall(), [])
+        # the index of the queue stages, made by the model's init, stays
+        cr.execute("SELECT to_regclass('crm_lead_alignment_lifecycle_queue_index')")
+        self.assertTrue(cr.fetchone()[0])
 
     def test_funnel_without_team_and_per_company(self):
         everyone = self.Scoreboard._funnel(self._scope(team_ids=None))

@@ -121,6 +121,14 @@ MERGING = contextvars.ContextVar("crm_alignment_merging", default=False)
 PIPELINE_ORDER_INDEX = "crm_lead_alignment_pipeline_order_index"
 PIPELINE_FILTER_COLUMNS = ("type", "active", "company_id", "user_id")
 
+# The lifecycle stages whose leads someone is waiting on (marketing's, and
+# the hand-offs sales has not accepted yet): the ones the queues, filters
+# and jobs look leads up by. Accepted is where leads stay for the rest of
+# their life, most leads of a working CRM: an index of every stage gave each
+# write of those an entry no lookup reads. (Dropped by the uninstall hook.)
+LIFECYCLE_QUEUE_INDEX = "crm_lead_alignment_lifecycle_queue_index"
+QUEUE_STAGES = tuple(stage for stage, _label in LIFECYCLE_STAGES if stage != "accepted")
+
 
 @contextlib.contextmanager
 def flag(var):
@@ -148,7 +156,7 @@ class CrmLead(models.Model):
         # other modules' SQL) must keep working; the ORM always sets it
         default=lambda self: self._default_lifecycle_stage(),
         copy=False,
-        index=True,
+        # indexed for the queue stages only (LIFECYCLE_QUEUE_INDEX)
         tracking=True,
         help="Who works the lead now: marketing (New, Nurturing, Sales-Ready) "
         "or sales (Handed Off, waiting for follow-up, then Accepted).",
@@ -201,6 +209,16 @@ class CrmLead(models.Model):
                 SQL.identifier(PIPELINE_ORDER_INDEX),
                 SQL.identifier(self._table),
                 SQL(", ").join(map(SQL.identifier, PIPELINE_FILTER_COLUMNS)),
+            ),
+        )
+        create_fingerprinted_index(
+            self.env.cr,
+            LIFECYCLE_QUEUE_INDEX,
+            SQL(
+                "CREATE INDEX %s ON %s (lifecycle_stage) WHERE lifecycle_stage IN %s",
+                SQL.identifier(LIFECYCLE_QUEUE_INDEX),
+                SQL.identifier(self._table),
+                QUEUE_STAGES,
             ),
         )
         return result
