@@ -5,18 +5,24 @@
 # draft shared goal, drop the old columns and date the journeys of the leads
 # handed off before, from the hand-off log. The previous release is taken
 # from this repository's history (UPGRADE_FROM, default the 18.0.1.1.0
-# commit), in a temporary git worktree.
+# commit), in a temporary git worktree. The upgraded database must then have
+# the schema an install of this checkout makes: Odoo keeps what a field no
+# longer asks for (an index, a column), so a migration that forgets to drop
+# it leaves every upgraded database paying for it.
 source "$(dirname "$0")/lib.sh"
 setup_all
 FROM="${UPGRADE_FROM:-4ec0686c3db2f83045f12a8687fa1aa60cc93d96}"
 DB="${TEST_DB_PREFIX}upgrade_$(date +%Y%m%d%H%M%S)_$$"
+FRESH_DB="${TEST_DB_PREFIX}fresh_$(date +%Y%m%d%H%M%S)_$$"
 OLD="$(mktemp -d)"
 LOG="$CACHE_DIR/upgrade-check-$DB.log"
 cleanup() {
     git -C "$REPO_DIR" worktree remove --force "$OLD/$MODULE" >/dev/null 2>&1 || true
     rm -rf "$OLD"
-    db_exists "$DB" && dropdb "$DB"
-    rm -rf "$DATA_DIR/filestore/$DB"
+    for db in "$DB" "$FRESH_DB"; do
+        db_exists "$db" && dropdb "$db"
+        rm -rf "$DATA_DIR/filestore/$db"
+    done
     return 0
 }
 trap cleanup EXIT
@@ -50,3 +56,28 @@ say "Now $new_version: $goals draft delivery goals, $dated leads with a hand-off
 [ "$dated_accepted" = "$accepted" ] || die "$dated_accepted of $accepted accepted leads dated"
 [ "$won_dated" = "$won" ] || die "$won_dated of $won won leads carry the addon's won date"
 say "Upgrade from $old_version: targets moved to goals, journeys and $won wins dated"
+say "Installing this checkout with demo data into $FRESH_DB, to compare the schemas"
+odoo_bin -d "$FRESH_DB" -i "$MODULE" --stop-after-init --log-level warn --max-cron-threads 0 \
+    --http-port 0 >>"$LOG" 2>&1 || { cat "$LOG"; die "install failed"; }
+# columns, indexes (by name: Odoo finds its own by name), constraints and
+# triggers (by definition: PostgreSQL numbers a clashing constraint name),
+# functions
+schema() {
+    psql -d "$1" -Atc "
+        SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type
+          FROM information_schema.columns WHERE table_schema = 'public'
+        UNION ALL SELECT 'index ' || tablename || ' ' || indexdef
+          FROM pg_indexes WHERE schemaname = 'public'
+        UNION ALL SELECT 'constraint ' || conrelid::regclass || ' ' || pg_get_constraintdef(oid)
+          FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+        UNION ALL SELECT 'trigger ' || tgrelid::regclass || ' ' || pg_get_triggerdef(oid)
+          FROM pg_trigger WHERE NOT tgisinternal
+        UNION ALL SELECT 'function ' || proname || ' ' || md5(pg_get_functiondef(oid))
+          FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prokind = 'f'
+        ORDER BY 1"
+}
+if ! schema_diff="$(diff <(schema "$FRESH_DB") <(schema "$DB"))"; then
+    printf '%s\n' "$schema_diff" | head -40
+    die "the upgraded database's schema is not the one an install makes (< install, > upgrade)"
+fi
+say "Upgraded schema = installed schema ($(schema "$DB" | wc -l) columns, indexes, constraints, triggers and functions)"
