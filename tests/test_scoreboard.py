@@ -12,6 +12,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import date_utils
 
+from ..models.lifecycle.crm_lead import LIFECYCLE_QUEUE_INDEX
 from ..report.crm_alignment_pipeline_history import (
     HISTORY_WRITTEN_SETTING,
     PLANNED_PER_STATEMENT_FROM,
@@ -390,7 +391,7 @@ class TestScoreboard(AlignmentCase):
         self.assertEqual(self.l1.sales_ready_date, self.l1.first_handoff_date)
         self.assertEqual(self.l2.hours_to_accept, 9.0)
 
-    def test_upgrade_drops_the_journey_dates_indexes(self):
+    def test_upgrade_drops_the_lead_indexes_no_lookup_read(self):
         """An upgrade to 18.0.1.22.0: the indexes no lookup read go (Odoo
         keeps an index its field no longer asks for); installs have none."""
         migration = _load_migration("18.0.1.22.0")
@@ -415,7 +416,7 @@ class TestScoreboard(AlignmentCase):
         cr.execute(present, [migration.UNUSED_INDEXES])
         self.assertEqual(cr.fetchall(), [])
         # the index of the queue stages, made by the model's init, stays
-        cr.execute("SELECT to_regclass('crm_lead_alignment_lifecycle_queue_index')")
+        cr.execute("SELECT to_regclass(%s)", [LIFECYCLE_QUEUE_INDEX])
         self.assertTrue(cr.fetchone()[0])
 
     def test_funnel_without_team_and_per_company(self):
