@@ -10,8 +10,10 @@
 #  3. every engagement signal of the installed apps is read (rolled back);
 #  4. the scoreboard's history, filled at install, equals the live scan for
 #     one user of each role (dev/scoreboard_check.py);
-#  5. it is uninstalled: no table, column or view of it is left, and Odoo's
-#     own lead data is exactly as it was before the install.
+#  5. it is uninstalled: the schema is again the one before the install (no
+#     table, column, index, constraint, trigger or function of it is left,
+#     none of crm's is missing), and Odoo's own lead data is exactly as it
+#     was before the install.
 source "$(dirname "$0")/lib.sh"
 setup_all
 DB="${TEST_DB_PREFIX}install_$(date +%Y%m%d%H%M%S)_$$"
@@ -28,8 +30,11 @@ shell() {
         --data-dir="$DATA_DIR" -d "$DB" --log-level warn --no-http >>"$LOG" 2>&1
 }
 
-say "A running CRM: crm$SATELLITES in $DB, without demo data"
-odoo_bin -d "$DB" -i "crm$SATELLITES" --without-demo=all --stop-after-init --log-level warn \
+# the addon's own dependencies too: what the uninstall leaves installed is
+# then in the schema taken before the install
+DEPENDS="$("$VENV/bin/python" -c 'import ast, sys; print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))' "$REPO_DIR/__manifest__.py")"
+say "A running CRM: crm$SATELLITES,$DEPENDS in $DB, without demo data"
+odoo_bin -d "$DB" -i "crm$SATELLITES,$DEPENDS" --without-demo=all --stop-after-init --log-level warn \
     --max-cron-threads 0 --http-port 0 >"$LOG" 2>&1 || { cat "$LOG"; die "crm install failed"; }
 
 say "Its history: $LEADS leads in two companies"
@@ -82,6 +87,7 @@ crm_digest() {  # one md5 per column of crm's own, to name what changed
     done
 }
 before="$(crm_digest)"
+schema_before="$(db_schema "$DB")"
 
 say "Installing $MODULE without demo data into $DB"
 start=$(date +%s%N)
@@ -130,20 +136,14 @@ say "Uninstalling $MODULE (click-odoo-uninstall)"
     >>"$LOG" 2>&1 || { cat "$LOG"; die "uninstall failed"; }
 check_log "$LOG"
 state="$(psql -d "$DB" -Atc "select state from ir_module_module where name = '$MODULE'")"
-leftovers="$(psql -d "$DB" -Atc "select string_agg(table_name, ', ') from information_schema.tables where table_name like 'crm_lead_handoff%' or table_name like 'crm_bant%' or table_name like 'crm_sla%' or table_name like 'crm_lead_sla%' or table_name like 'crm_recycle%' or table_name like 'crm_target_account%' or table_name like 'crm_marketing_content%' or table_name like 'crm_alignment%' or table_name in ('crm_lead_target', 'crm_lead_engagement')")"
-columns="$(psql -d "$DB" -Atc "select string_agg(table_name || '.' || column_name, ', ') from information_schema.columns where (table_name = 'crm_lead' and (column_name like 'bant_%' or column_name like 'sla_%' or column_name like 'target_%' or column_name in ('lifecycle_stage', 'marketing_user_id', 'sourced_by', 'recycle_count', 'handoff_date', 'sales_ready_date', 'first_handoff_date', 'accepted_date') or column_name like 'hours_to_%')) or (table_name = 'utm_campaign' and column_name like 'alignment_%') or (table_name = 'digest_digest' and column_name like 'kpi_alignment_%') or (table_name = 'crm_team' and column_name in ('marketing_qualification', 'bant_profile_id')) or (table_name = 'res_company' and column_name = 'marketing_qualifies_leads')")"
 [ "$state" = "uninstalled" ] || die "module state after uninstall: $state"
-[ -z "$leftovers" ] || die "tables left after uninstall: $leftovers"
-[ -z "$columns" ] || die "columns left after uninstall: $columns"
-functions="$(psql -d "$DB" -Atc "select string_agg(proname, ', ') from pg_proc where proname like 'crm_alignment%'")"
-[ -z "$functions" ] || die "functions left after uninstall: $functions"
-triggers="$(psql -d "$DB" -Atc "select string_agg(tgname, ', ') from pg_trigger where tgname like 'crm_alignment%'")"
-[ -z "$triggers" ] || die "triggers left on crm's tables after uninstall: $triggers"
-indexes="$(psql -d "$DB" -Atc "select string_agg(indexname, ', ') from pg_indexes where indexname like '%alignment%'")"
-[ -z "$indexes" ] || die "indexes left after uninstall: $indexes"
+if ! schema_diff="$(diff <(printf '%s\n' "$schema_before") <(db_schema "$DB"))"; then
+    printf '%s\n' "$schema_diff" | head -40
+    die "the uninstall did not give back the schema of before the install (< before, > after)"
+fi
 after="$(crm_digest)"
 if [ "$after" != "$before" ]; then
     changed="$( (diff <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") || true) | grep '^>' | cut -d= -f1 | tr -d '> ' | xargs)"
     die "Odoo's own lead data changed between before the install and after the uninstall: $changed"
 fi
-say "Installs into a populated CRM ($LEADS leads classified) and uninstalls leaving Odoo's data as it was"
+say "Installs into a populated CRM ($LEADS leads classified) and uninstalls leaving Odoo's schema ($(printf '%s\n' "$schema_before" | wc -l) objects) and data as they were"

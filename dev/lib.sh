@@ -182,6 +182,25 @@ ensure_postgres() {
 
 db_exists() { [ "$(psql -d postgres -Atqc "select 1 from pg_database where datname = '$1'")" = 1 ]; }
 
+# The schema of database $1, one sorted line per object: columns, indexes (by
+# name: Odoo finds its own by name), constraints and triggers (by definition:
+# PostgreSQL numbers a clashing constraint name), functions. Two databases
+# that should hold the same objects are compared with diff.
+db_schema() {
+    psql -d "$1" -Atc "
+        SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type
+          FROM information_schema.columns WHERE table_schema = 'public'
+        UNION ALL SELECT 'index ' || tablename || ' ' || indexdef
+          FROM pg_indexes WHERE schemaname = 'public'
+        UNION ALL SELECT 'constraint ' || conrelid::regclass || ' ' || pg_get_constraintdef(oid)
+          FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+        UNION ALL SELECT 'trigger ' || tgrelid::regclass || ' ' || pg_get_triggerdef(oid)
+          FROM pg_trigger WHERE NOT tgisinternal
+        UNION ALL SELECT 'function ' || proname || ' ' || md5(pg_get_functiondef(oid))
+          FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prokind = 'f'
+        ORDER BY 1"
+}
+
 # ------------------------------------------------------------------- chromium
 find_chromium() {
     local b

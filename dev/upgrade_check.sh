@@ -59,25 +59,8 @@ say "Upgrade from $old_version: targets moved to goals, journeys and $won wins d
 say "Installing this checkout with demo data into $FRESH_DB, to compare the schemas"
 odoo_bin -d "$FRESH_DB" -i "$MODULE" --stop-after-init --log-level warn --max-cron-threads 0 \
     --http-port 0 >>"$LOG" 2>&1 || { cat "$LOG"; die "install failed"; }
-# columns, indexes (by name: Odoo finds its own by name), constraints and
-# triggers (by definition: PostgreSQL numbers a clashing constraint name),
-# functions
-schema() {
-    psql -d "$1" -Atc "
-        SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type
-          FROM information_schema.columns WHERE table_schema = 'public'
-        UNION ALL SELECT 'index ' || tablename || ' ' || indexdef
-          FROM pg_indexes WHERE schemaname = 'public'
-        UNION ALL SELECT 'constraint ' || conrelid::regclass || ' ' || pg_get_constraintdef(oid)
-          FROM pg_constraint WHERE connamespace = 'public'::regnamespace
-        UNION ALL SELECT 'trigger ' || tgrelid::regclass || ' ' || pg_get_triggerdef(oid)
-          FROM pg_trigger WHERE NOT tgisinternal
-        UNION ALL SELECT 'function ' || proname || ' ' || md5(pg_get_functiondef(oid))
-          FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prokind = 'f'
-        ORDER BY 1"
-}
-if ! schema_diff="$(diff <(schema "$FRESH_DB") <(schema "$DB"))"; then
+if ! schema_diff="$(diff <(db_schema "$FRESH_DB") <(db_schema "$DB"))"; then
     printf '%s\n' "$schema_diff" | head -40
     die "the upgraded database's schema is not the one an install makes (< install, > upgrade)"
 fi
-say "Upgraded schema = installed schema ($(schema "$DB" | wc -l) columns, indexes, constraints, triggers and functions)"
+say "Upgraded schema = installed schema ($(db_schema "$DB" | wc -l) columns, indexes, constraints, triggers and functions)"
