@@ -99,6 +99,14 @@ content_teams = team + env["crm.team"].create([
     {"name": f"Load Content Team {n}", "user_id": manager.id}
     for n, manager in enumerate(managers[1:], 1)
 ])
+# each salesperson's own pipeline, the same in both databases: their
+# common part (reading and editing their own leads) then does the same work
+# with crm alone as with the addon (without it a crm salesperson, who sees
+# only their own leads, had none: nothing to read, no lead to edit)
+for salesperson in sales:
+    env["crm.lead"].with_user(salesperson).create([
+        {"name": f"Load own lead {salesperson.login} {n}"} for n in range(20)
+    ])
 result = {"users": {
     "sales": [[u.login, u.id] for u in sales],
     "marketing": [[u.login, u.id] for u in marketing],
