@@ -33,8 +33,9 @@ shell() {
 # the addon's own dependencies too: what the uninstall leaves installed is
 # then in the schema taken before the install
 DEPENDS="$("$VENV/bin/python" -c 'import ast, sys; print(",".join(ast.literal_eval(open(sys.argv[1]).read())["depends"]))' "$REPO_DIR/__manifest__.py")"
-say "A running CRM: crm$SATELLITES,$DEPENDS in $DB, without demo data"
-odoo_bin -d "$DB" -i "crm$SATELLITES,$DEPENDS" --without-demo=all --stop-after-init --log-level warn \
+CRM_MODULES="$(tr ',' '\n' <<<"crm$SATELLITES,$DEPENDS" | awk '!seen[$0]++' | paste -sd, -)"
+say "A running CRM: $CRM_MODULES in $DB, without demo data"
+odoo_bin -d "$DB" -i "$CRM_MODULES" --without-demo=all --stop-after-init --log-level warn \
     --max-cron-threads 0 --http-port 0 >"$LOG" 2>&1 || { cat "$LOG"; die "crm install failed"; }
 
 say "Its history: $LEADS leads in two companies"
