@@ -3,7 +3,7 @@
     "summary": "One shared pipeline for marketing and sales: lead lifecycle, "
     "explicit hand-offs, BANT qualification, SLAs, shared content, "
     "target accounts",
-    "version": "18.0.1.22.0",
+    "version": "18.0.1.23.0",
     "category": "Sales/CRM",
     "website": "https://github.com/crm-alignment/crm_alignment",
     "author": "crm_alignment contributors",

@@ -2,9 +2,10 @@ import logging
 import time
 
 from odoo import SUPERUSER_ID
-from odoo.tools import SQL
+from odoo.tools import SQL, create_index
 
 from .demo_history import make_demo_breach, make_demo_history
+from .models.lifecycle.crm_lead import CRM_PRIORITY_INDEX
 
 _logger = logging.getLogger(__name__)
 
@@ -94,6 +95,9 @@ def uninstall_hook(env):
         "pipeline_order",
     ):
         env.cr.execute(f"DROP INDEX IF EXISTS crm_lead_alignment_{index}_index")
+    # crm's index of the priority, which the pipeline order index replaced,
+    # as Odoo makes a field's index
+    create_index(env.cr, CRM_PRIORITY_INDEX, "crm_lead", ['"priority"'])
     env.cr.execute("DROP INDEX IF EXISTS crm_alignment_mailing_trace_lead_index")
     env.cr.execute("DROP TABLE IF EXISTS crm_lead_engagement")
     env.cr.execute("DROP TABLE IF EXISTS crm_lead_target")

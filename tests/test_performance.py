@@ -4,6 +4,7 @@ from odoo.tests import tagged, users, warmup
 
 from ..models.lifecycle.crm_lead import (
     ALIGNMENT_TRACKED_FIELDS,
+    CRM_PRIORITY_INDEX,
     LIFECYCLE_QUEUE_INDEX,
     PIPELINE_ORDER_INDEX,
 )
@@ -302,6 +303,27 @@ class TestPerformance(AlignmentCase):
         (plan,) = plans_with_one_lead_index(self.env, PIPELINE_ORDER_INDEX, [page])
         self.assertIn(PIPELINE_ORDER_INDEX, plan)
         self.assertNotIn("Sort", plan)
+
+    def test_priority_lookups_read_the_pipeline_order_index(self):
+        """crm's index of the priority alone is gone (each write of a lead
+        would put an entry in it and in the pipeline order index): a lead
+        looked up by its priority is found through the pipeline order
+        index, which leads with the priority."""
+        self.env.cr.execute("SELECT to_regclass(%s)", [CRM_PRIORITY_INDEX])
+        self.assertEqual(self.env.cr.fetchone(), (None,))
+        self.assertFalse(self.env["crm.lead"]._fields["priority"].index)
+        self.create_marketing_leads(3)
+        Lead = self.env["crm.lead"]
+        domains = [[("priority", "=", "3")], [("priority", "in", ("2", "3"))]]
+        plans = plans_with_one_lead_index(
+            self.env,
+            PIPELINE_ORDER_INDEX,
+            [Lead._search(domain).select() for domain in domains],
+        )
+        for domain, plan in zip(domains, plans, strict=True):
+            with self.subTest(domain=domain):
+                self.assertIn(f"Scan using {PIPELINE_ORDER_INDEX}", plan)
+                self.assertIn("Index Cond: (priority ", plan)
 
     def test_queues_find_their_leads_by_the_lifecycle_index(self):
         """The queues (the search filters, the hand-off jobs) look leads up

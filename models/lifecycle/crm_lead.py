@@ -7,7 +7,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
-from odoo.tools import SQL
+from odoo.tools import SQL, make_index_name
+from odoo.tools.sql import drop_index
 
 from ..common.sql_fingerprint import create_fingerprinted_index
 
@@ -120,6 +121,11 @@ MERGING = contextvars.ContextVar("crm_alignment_merging", default=False)
 # (Dropped by the uninstall hook.)
 PIPELINE_ORDER_INDEX = "crm_lead_alignment_pipeline_order_index"
 PIPELINE_FILTER_COLUMNS = ("type", "active", "company_id", "user_id")
+# It leads with the priority, so it serves every lookup crm's own index of
+# the priority alone served: that one goes while this addon is installed (a
+# second entry on each write of a lead, read by nothing), and the uninstall
+# hook makes it again as Odoo makes it.
+CRM_PRIORITY_INDEX = make_index_name("crm_lead", "priority")
 
 # The lifecycle stages whose leads someone is waiting on (marketing's, and
 # the hand-offs sales has not accepted yet): the ones the queues, filters
@@ -192,6 +198,8 @@ class CrmLead(models.Model):
         compute="_compute_is_alignment_manager",
         help="Technical: the current user may correct alignment data.",
     )
+    # its index is the pipeline order index (CRM_PRIORITY_INDEX)
+    priority = fields.Selection(index=False)
     handoff_ids = fields.One2many(
         comodel_name="crm.lead.handoff",
         inverse_name="lead_id",
@@ -211,6 +219,7 @@ class CrmLead(models.Model):
                 SQL(", ").join(map(SQL.identifier, PIPELINE_FILTER_COLUMNS)),
             ),
         )
+        drop_index(self.env.cr, CRM_PRIORITY_INDEX, self._table)
         create_fingerprinted_index(
             self.env.cr,
             LIFECYCLE_QUEUE_INDEX,
