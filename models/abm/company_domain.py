@@ -27,7 +27,12 @@ def registrable_domain(hostname):
 
 
 def email_company_domain(email):
-    normalized = email_normalize(email or "", strict=False)
+    return normalized_email_company_domain(email_normalize(email or "", strict=False))
+
+
+def normalized_email_company_domain(normalized):
+    """The domain of an address already normalized as ``email_normalize``
+    (strict=False) does it: a record's ``email_normalized``."""
     if not normalized or "@" not in normalized:
         return False
     return registrable_domain(normalized.rsplit("@", 1)[1])
