@@ -304,6 +304,14 @@ class TestPerformance(AlignmentCase):
         self.assertIn(PIPELINE_ORDER_INDEX, plan)
         self.assertNotIn("Sort", plan)
 
+    def _lead_search_plans(self, index, domains):
+        """The plan of a lead search of each domain, ``index`` the only
+        index of the leads (plans_with_one_lead_index)."""
+        Lead = self.env["crm.lead"]
+        return plans_with_one_lead_index(
+            self.env, index, [Lead._search(domain).select() for domain in domains]
+        )
+
     def test_priority_lookups_read_the_pipeline_order_index(self):
         """crm's index of the priority alone is gone (each write of a lead
         would put an entry in it and in the pipeline order index): a lead
@@ -313,13 +321,8 @@ class TestPerformance(AlignmentCase):
         self.assertEqual(self.env.cr.fetchone(), (None,))
         self.assertFalse(self.env["crm.lead"]._fields["priority"].index)
         self.create_marketing_leads(3)
-        Lead = self.env["crm.lead"]
         domains = [[("priority", "=", "3")], [("priority", "in", ("2", "3"))]]
-        plans = plans_with_one_lead_index(
-            self.env,
-            PIPELINE_ORDER_INDEX,
-            [Lead._search(domain).select() for domain in domains],
-        )
+        plans = self._lead_search_plans(PIPELINE_ORDER_INDEX, domains)
         for domain, plan in zip(domains, plans, strict=True):
             with self.subTest(domain=domain):
                 self.assertIn(f"Scan using {PIPELINE_ORDER_INDEX}", plan)
@@ -329,7 +332,6 @@ class TestPerformance(AlignmentCase):
         """The queues (the search filters, the hand-off jobs) look leads up
         through the index of the stages someone is waiting on; Accepted,
         where leads stay for the rest of their life, takes no entry."""
-        Lead = self.env["crm.lead"]
         domains = [
             [("lifecycle_stage", "=", "sales_ready")],
             [("lifecycle_stage", "=", "handed_off")],
@@ -340,11 +342,7 @@ class TestPerformance(AlignmentCase):
                 ("bant_profile_id.auto_handoff", "=", True),
             ],
         ]
-        plans = plans_with_one_lead_index(
-            self.env,
-            LIFECYCLE_QUEUE_INDEX,
-            [Lead._search(domain).select() for domain in domains],
-        )
+        plans = self._lead_search_plans(LIFECYCLE_QUEUE_INDEX, domains)
         for domain, plan in zip(domains, plans, strict=True):
             with self.subTest(domain=domain):
                 self.assertIn(f"Index Scan using {LIFECYCLE_QUEUE_INDEX}", plan)
