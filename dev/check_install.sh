@@ -138,10 +138,8 @@ say "Uninstalling $MODULE (click-odoo-uninstall)"
 check_log "$LOG"
 state="$(psql -d "$DB" -Atc "select state from ir_module_module where name = '$MODULE'")"
 [ "$state" = "uninstalled" ] || die "module state after uninstall: $state"
-if ! schema_diff="$(diff <(printf '%s\n' "$schema_before") <(db_schema "$DB"))"; then
-    printf '%s\n' "$schema_diff" | head -40
-    die "the uninstall did not give back the schema of before the install (< before, > after)"
-fi
+same_schema "$schema_before" "$(db_schema "$DB")" \
+    "the uninstall did not give back the schema of before the install (< before, > after)"
 after="$(crm_digest)"
 if [ "$after" != "$before" ]; then
     changed="$( (diff <(tr ' ' '\n' <<<"$before") <(tr ' ' '\n' <<<"$after") || true) | grep '^>' | cut -d= -f1 | tr -d '> ' | xargs)"

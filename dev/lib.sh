@@ -201,6 +201,16 @@ db_schema() {
         ORDER BY 1"
 }
 
+# Dies with the first differences unless schemas $1 and $2 (db_schema's
+# output) are the same; $3 says what differs (< $1, > $2).
+same_schema() {
+    local differences
+    if ! differences="$(diff <(printf '%s\n' "$1") <(printf '%s\n' "$2"))"; then
+        printf '%s\n' "$differences" | head -40
+        die "$3"
+    fi
+}
+
 # ------------------------------------------------------------------- chromium
 find_chromium() {
     local b

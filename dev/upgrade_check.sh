@@ -59,8 +59,7 @@ say "Upgrade from $old_version: targets moved to goals, journeys and $won wins d
 say "Installing this checkout with demo data into $FRESH_DB, to compare the schemas"
 odoo_bin -d "$FRESH_DB" -i "$MODULE" --stop-after-init --log-level warn --max-cron-threads 0 \
     --http-port 0 >>"$LOG" 2>&1 || { cat "$LOG"; die "install failed"; }
-if ! schema_diff="$(diff <(db_schema "$FRESH_DB") <(db_schema "$DB"))"; then
-    printf '%s\n' "$schema_diff" | head -40
-    die "the upgraded database's schema is not the one an install makes (< install, > upgrade)"
-fi
-say "Upgraded schema = installed schema ($(db_schema "$DB" | wc -l) columns, indexes, constraints, triggers and functions)"
+upgraded_schema="$(db_schema "$DB")"
+same_schema "$(db_schema "$FRESH_DB")" "$upgraded_schema" \
+    "the upgraded database's schema is not the one an install makes (< install, > upgrade)"
+say "Upgraded schema = installed schema ($(printf '%s\n' "$upgraded_schema" | wc -l) columns, indexes, constraints, triggers and functions)"
